@@ -1,0 +1,60 @@
+# Step by Step: the two commands a fresh machine needs are `make book` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+JB     := $(BIN)/jupyter-book
+# Warnings are errors; --keep-going reports them all before failing.
+JB_FLAGS := -W -n --keep-going
+
+.PHONY: help book test unit notebooks build browser bench lab student grade clean
+
+help:
+	@echo "make book   - set up .venv, execute every chapter and build the site into _build/html"
+	@echo "make test   - set up .venv and run unit tests, every notebook (nbval), the strict build and the browser test"
+	@echo "make lab    - open the chapters in JupyterLab with stepcourse installed (editable)"
+	@echo "make bench  - run the benchmarks in bench/ and print their figures"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# One stamp per set of extras, remade when pyproject.toml changes.
+$(VENV)/.book-stamp: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[book]"
+	@touch $@
+
+$(VENV)/.test-stamp: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@ $(VENV)/.book-stamp
+
+$(VENV)/.lab-stamp: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	@touch $@ $(VENV)/.book-stamp
+
+book: $(VENV)/.book-stamp
+	$(JB) build . $(JB_FLAGS)
+	@echo "Open $(CURDIR)/_build/html/index.html"
+
+test: $(VENV)/.test-stamp
+	$(MAKE) --no-print-directory unit notebooks build browser
+
+unit: $(VENV)/.test-stamp
+	$(BIN)/python -m pytest tests --ignore=tests/browser -q
+
+notebooks: $(VENV)/.test-stamp
+	$(BIN)/python -m pytest --nbval-lax book -q -p no:randomly
+
+build: $(VENV)/.test-stamp
+	$(JB) build . $(JB_FLAGS)
+
+browser: $(VENV)/.test-stamp
+	$(BIN)/python -m pytest tests/browser -q
+
+bench: $(VENV)/.test-stamp
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+lab: $(VENV)/.lab-stamp
+	$(BIN)/jupyter lab book
+
+clean:
+	rm -rf _build
