@@ -1,0 +1,157 @@
+"""The first explorer: gradient descent on a 1-D loss, a learning-rate slider and a step-count slider.
+
+It answers, by running the loop rather than by a typed table, "how many steps does it take to get
+within tolerance of the minimum at this learning rate?"
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .. import plots
+from ..loop import minimize
+from ..optim import SGD
+from ..problems import parabola
+from ._explorer import Explorer, Slider
+
+__all__ = ["steps_explorer", "steps_to_tolerance", "STEPS_LR_GRID"]
+
+#: Learning rates offered by the slider (for the default parabola with f'' = 1: 1.0 lands in one
+#: step, 2.0 bounces forever, above 2.0 diverges).
+STEPS_LR_GRID = (0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
+                 1.1, 1.2, 1.4, 1.6, 1.8, 1.9, 2.0, 2.05, 2.1, 2.2)
+
+
+def steps_to_tolerance(problem, lr: float, tol: float = 1e-4, max_steps: int = 1000):
+    r"""Run plain gradient descent and report how many steps it needs to get within ``tol`` of a minimum.
+
+    "Within tolerance" means :math:`f(w_k) - f(w^\star) \le` ``tol`` for the minimum :math:`w^\star`
+    nearest to where the run ends (on a non-convex curve that may be a local one).
+
+    Returns
+    -------
+    dict with ``trace`` (the whole run), ``steps`` (int or None), ``minimum`` (the nearest known minimum)
+    and ``status``: ``"converged"``, ``"diverged"`` or ``"not yet"`` (still outside after ``max_steps``).
+
+    Examples
+    --------
+    >>> import stepcourse as sc
+    >>> steps_to_tolerance(sc.problems.parabola(curvature=1.0), lr=1.0)["steps"]
+    1
+    """
+    if not tol > 0:
+        raise ValueError(f"tol must be positive; got {tol!r}")
+    trace = minimize(problem, SGD(lr=float(lr)), steps=int(max_steps))
+    if trace.diverged:
+        return {"trace": trace, "steps": None, "minimum": None, "status": "diverged"}
+    minima = np.asarray(problem.minima)
+    nearest = minima[np.argmin(np.linalg.norm(minima - trace.x, axis=-1))]
+    gaps = trace.losses - float(problem.f(nearest))
+    hit = np.flatnonzero(np.abs(gaps) <= tol)
+    # Count only if the run stays inside from then on (a bouncing run can pass through).
+    if hit.size and np.all(np.abs(gaps[hit[0]:]) <= tol):
+        return {"trace": trace, "steps": int(hit[0]), "minimum": nearest, "status": "converged"}
+    return {"trace": trace, "steps": None, "minimum": nearest, "status": "not yet"}
+
+
+def _message(lr: float, result: dict, tol: float, max_steps: int) -> str:
+    if result["status"] == "converged":
+        n = result["steps"]
+        return f"lr = {lr:g}: within {tol:g} of the minimum after {n} step{'s' if n != 1 else ''}"
+    if result["status"] == "diverged":
+        return f"lr = {lr:g}: diverges (loss blew up; stopped at step {result['trace'].diverged_at})"
+    return f"lr = {lr:g}: still not within {tol:g} after {max_steps} steps"
+
+
+def steps_explorer(problem=None, lr: float = 0.3, steps: int = 5, *, tol: float = 1e-4,
+                   max_steps: int = 1000, max_shown: int = 30) -> Explorer:
+    """Gradient descent on a 1-D loss: move the learning rate and the number of steps.
+
+    Left: the loss curve with the steps drawn as arrows. Right: the loss above the minimum at each step
+    (log scale) against the tolerance, and the computed number of steps needed at this rate.
+
+    Parameters
+    ----------
+    problem : Problem, optional
+        A 1-D problem; default ``sc.problems.parabola(curvature=1.0, x0=-3.0)``.
+    lr, steps : float, int
+        Initial slider values.
+    tol : float
+        Loss tolerance for the "steps needed" answer.
+    max_steps : int
+        How long to run before answering "not yet".
+    max_shown : int
+        Largest value of the step-count slider.
+    """
+    problem = problem or parabola(curvature=1.0, x0=-3.0)
+    if problem.dim != 1:
+        raise ValueError(f"steps_explorer needs a 1-D problem; {problem.name!r} has dim={problem.dim}")
+    lo, hi = problem.bounds[0]
+    grid = np.linspace(lo, hi, 300)
+    curve = problem.curve(grid)
+    y_top = float(curve.max())
+    y_bottom = float(curve.min()) - 0.08 * (y_top - float(curve.min()))
+
+    @lru_cache(maxsize=64)
+    def run(lr: float):
+        return steps_to_tolerance(problem, lr, tol=tol, max_steps=max_steps)
+
+    def compute(lr, steps):
+        result = run(float(lr))
+        tr = result["trace"]
+        k = min(int(steps), tr.steps)
+        w = tr.xs[: k + 1, 0]
+        ref = float(problem.f(result["minimum"])) if result["minimum"] is not None else problem.f_min
+        gaps = np.maximum(tr.losses[: k + 1] - ref, 1e-300)
+        return {"w": w, "fw": tr.losses[: k + 1], "gaps": gaps, "k": k,
+                "message": _message(float(lr), result, tol, max_steps), "result": result}
+
+    def draw(fig, data):
+        ax_curve, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
+        drawn = plots.curve_1d(problem, ax=ax_curve)
+        ax_curve.set_ylim(y_bottom, y_top * 1.05)
+        ax_curve.set_title(problem.name + ": $w \\leftarrow w - \\eta\\, f'(w)$", fontsize="medium")
+        (points,) = ax_curve.plot([], [], "o", color=plots.color(0), markersize=5, markeredgecolor="white", zorder=3)
+        ax_loss.axhline(tol, color=plots.color(1), linestyle="--", linewidth=1, label=f"tolerance {tol:g}")
+        (loss_line,) = ax_loss.plot([], [], "-o", color=plots.color(0), markersize=3, label="loss above minimum")
+        ax_loss.set_yscale("log")
+        ax_loss.set_xlim(-0.5, max_shown + 0.5)
+        ax_loss.set_ylim(1e-10, 1e6)
+        ax_loss.set_xlabel("step $k$")
+        ax_loss.set_ylabel("$f(w_k) - f(w^*)$ (log scale)")
+        ax_loss.legend(loc="upper right", fontsize="small")
+        ax_loss.grid(True, alpha=0.3)
+        title = fig.suptitle("", fontsize="medium")
+        handles = {"ax_curve": ax_curve, "points": points, "arrows": None, "loss_line": loss_line,
+                   "title": title, "curve": drawn["curve"]}
+        update(handles, data)
+        return handles
+
+    def update(h, data):
+        w, fw = data["w"], data["fw"]
+        shown = np.abs(w) < 1e6  # a diverging run leaves the window: draw what fits
+        h["points"].set_data(w[shown], fw[shown])
+        if h["arrows"] is not None:
+            h["arrows"].remove()
+            h["arrows"] = None
+        if len(w) > 1:
+            h["arrows"] = h["ax_curve"].quiver(w[:-1], fw[:-1], np.diff(w), np.diff(fw), angles="xy",
+                                               scale_units="xy", scale=1, color=plots.color(0),
+                                               width=0.005, zorder=2)
+        h["loss_line"].set_data(np.arange(len(w)), data["gaps"])
+        h["title"].set_text(f"{data['message']}  (showing {data['k']} step{'s' if data['k'] != 1 else ''})")
+
+    return Explorer(
+        controls={
+            "lr": Slider(values=STEPS_LR_GRID, value=lr, label="learning rate η",
+                         static=(0.05, 0.1, 0.2, 0.5, 0.8, 1.0, 1.6, 1.9, 2.0, 2.05)),
+            "steps": Slider(values=np.arange(0, max_shown + 1), value=steps, label="steps shown",
+                            static=(1, 2, 3, 5, 10, 20, 30)),
+        },
+        compute=compute, draw=draw, update=update, figsize=(8.4, 3.3), dpi=72,
+        title="Steps explorer: how the learning rate decides the walk",
+        alt=("Left: the loss curve with gradient-descent steps drawn as arrows for the chosen learning rate. "
+             "Right: the loss above the minimum at each step on a log scale, with the tolerance line; the "
+             "title states how many steps this learning rate needs to get within tolerance, or that it diverges."),
+    )
