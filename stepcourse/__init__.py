@@ -27,6 +27,7 @@ _FLAT = {
     "fit": ("training", "fit"),
     "History": ("training", "History"),
     "lr_range_test": ("loop", "lr_range_test"),
+    "steps_to_tolerance": ("loop", "steps_to_tolerance"),
 }
 
 __all__ = sorted(_SUBMODULES | set(_FLAT))

@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 
-__all__ = ["Trace", "minimize", "DIVERGENCE_FACTOR"]
+__all__ = ["Trace", "minimize", "steps_to_tolerance", "DIVERGENCE_FACTOR"]
 
 #: A run is flagged as diverged when ``|f(x_t) - f*|`` exceeds this multiple of ``|f(x_0) - f*|``.
 #: At lr = 1.01 * 2/L on a quadratic the loss grows 4 % per step, so 1e6 is reached after ~350 steps,
@@ -186,7 +186,47 @@ def minimize(problem, opt, x0=None, steps: int = 100, *, divergence_factor: floa
     )
 
 
+def steps_to_tolerance(problem, lr, tol: float = 1e-4, max_steps: int = 1000):
+    r"""Run gradient descent and report how many steps it needs to get within ``tol`` of a minimum.
+
+    ``lr`` is a learning rate for plain gradient descent (``SGD(lr=lr)``) or any optimizer object.
+
+    "Within tolerance" means :math:`f(w_k) - f(w^\star) \le` ``tol`` for the minimum :math:`w^\star`
+    nearest to where the run ends (on a non-convex curve that may be a local one).
+
+    Returns
+    -------
+    dict with ``trace`` (the whole run), ``steps`` (int or None), ``minimum`` (the nearest known minimum)
+    and ``status``: ``"converged"``, ``"diverged"`` or ``"not yet"`` (still outside after ``max_steps``).
+
+    Examples
+    --------
+    >>> import stepcourse as sc
+    >>> sc.loop.steps_to_tolerance(sc.problems.parabola(curvature=1.0), lr=1.0)["steps"]
+    1
+    """
+    if not tol > 0:
+        raise ValueError(f"tol must be positive; got {tol!r}")
+    from .optim import SGD
+
+    opt = SGD(lr=float(lr)) if isinstance(lr, (int, float, np.floating)) else lr
+    trace = minimize(problem, opt, steps=int(max_steps))
+    if trace.diverged:
+        return {"trace": trace, "steps": None, "minimum": None, "status": "diverged"}
+    minima = np.asarray(problem.minima)
+    nearest = minima[np.argmin(np.linalg.norm(minima - trace.x, axis=-1))]
+    gaps = trace.losses - float(problem.f(nearest))
+    hit = np.flatnonzero(np.abs(gaps) <= tol)
+    # Count only if the run stays inside from then on (a bouncing run can pass through).
+    if hit.size and np.all(np.abs(gaps[hit[0]:]) <= tol):
+        return {"trace": trace, "steps": int(hit[0]), "minimum": nearest, "status": "converged"}
+    return {"trace": trace, "steps": None, "minimum": nearest, "status": "not yet"}
+
+
 def _describe(opt) -> str:
     lr = getattr(opt, "lr", None)
     lr_text = f"lr={lr:g}" if isinstance(lr, (int, float)) else "scheduled lr"
     return f"{type(opt).__name__}({lr_text})"
+
+
+from .rangetest import lr_range_test  # noqa: E402

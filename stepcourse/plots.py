@@ -191,3 +191,118 @@ def _labelled(traces, labels):
     if len(labels) != len(traces):
         raise ValueError(f"got {len(labels)} labels for {len(traces)} traces")
     return list(zip(labels, traces))
+
+
+# -- learning rates: range tests, schedules, basins of attraction -------------------------------------
+
+__all__ += ["range_test", "schedule_curves", "basins", "BASIN_DIVERGED", "BASIN_UNSETTLED"]
+
+#: Colours of the two outcomes of :func:`basins` that are not a minimum.
+BASIN_DIVERGED, BASIN_UNSETTLED = "#9A9A9A", "#F4F4F4"
+
+
+def range_test(result, ax=None, *, reference=None, title=None):
+    """Loss against learning rate for a :class:`~stepcourse.rangetest.RangeTest`, on log-log axes.
+
+    The raw losses are drawn thin, the smoothed curve bold, the starting loss dotted, and the test's
+    two readings (``edge`` and ``steepest``) as vertical lines. ``reference`` maps labels to known rates
+    (e.g. ``{"2/L": 0.2}``), drawn dashed in black.
+
+    Returns a dict with ``"raw"``, ``"smoothed"`` (Line2D), ``"edge"``, ``"steepest"`` (vertical lines)
+    and ``"reference"`` (a list of vertical lines).
+    """
+    ax = new_axes(ax)
+    lrs = np.asarray(result.lrs)
+    positive = lambda y: np.where(np.asarray(y) > 0, y, np.nan)  # noqa: E731  (a log axis shows no zeros)
+    (raw,) = ax.plot(lrs, positive(result.losses), color=color(0), linewidth=0.8, alpha=0.45, label="loss per step")
+    (smooth,) = ax.plot(lrs, positive(result.smoothed), color=color(0), linewidth=2.0,
+                        label="smoothed" if result.smoothing > 0 else "loss (no smoothing needed)")
+    ax.axhline(result.start_loss, color="0.4", linestyle=":", linewidth=1, label="loss at the start")
+    edge = ax.axvline(result.edge, color=color(1), linewidth=1.6, label=f"edge {result.edge:.3g}")
+    steep = ax.axvline(result.steepest, color=color(2), linewidth=1.6, label=f"steepest {result.steepest:.3g}")
+    refs = []
+    for i, (label, rate) in enumerate((reference or {}).items()):
+        refs.append(ax.axvline(rate, color=color(7), linestyle=("--", "-.", ":")[i % 3], linewidth=1.2,
+                               label=f"{label} = {rate:.3g}"))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"learning rate $\eta$ (log scale)")
+    ax.set_ylabel("loss after the step (log scale)")
+    ax.set_title(title or f"Range test: {result.name}")
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(loc="best", fontsize="small", framealpha=0.85)
+    return {"raw": raw, "smoothed": smooth, "edge": edge, "steepest": steep, "reference": refs}
+
+
+def schedule_curves(schedules, steps: int, ax=None, *, log: bool = False, title=None):
+    """The learning rate at each step for one or more schedules.
+
+    ``schedules`` maps labels to schedules (callables ``t -> lr``) or numbers; a single schedule is
+    accepted too. Returns the list of ``Line2D``.
+    """
+    ax = new_axes(ax)
+    if callable(schedules) or isinstance(schedules, (int, float)):
+        schedules = {repr(schedules): schedules}
+    t = np.arange(int(steps))
+    lines = []
+    for i, (label, sched) in enumerate(schedules.items()):
+        lr = np.array([sched(k) for k in t], dtype=float) if callable(sched) else np.full(len(t), float(sched))
+        (line,) = ax.plot(t, lr, color=color(i), linewidth=1.8, label=label)
+        lines.append(line)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step $t$")
+    ax.set_ylabel(r"learning rate $\eta_t$")
+    ax.set_title(title or "Learning-rate schedules")
+    ax.grid(True, alpha=0.3)
+    if len(lines) > 1:
+        ax.legend(loc="best", fontsize="small")
+    return lines
+
+
+def basins(result, ax=None, *, title=None, legend: bool = True):
+    """Which minimum gradient descent reaches from each start: a map from ``basin_map``.
+
+    ``result`` is the dict of :func:`stepcourse.widgets.learning_rates.basin_map`: for a 2-D problem the
+    axes are the two coordinates of the start; for a 1-D problem the start runs along ``x`` and the
+    learning rate along ``y``. Minimum ``i`` gets palette colour ``i``; runs that diverged are grey and runs
+    still far from every minimum at the end are near-white.
+
+    Returns a dict with the ``"mesh"`` (QuadMesh) and the ``"minima"`` markers (2-D) or None.
+    """
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    ax = new_axes(ax)
+    labels = np.asarray(result["labels"])
+    k = len(result["minima"])
+    cmap = ListedColormap([BASIN_DIVERGED, BASIN_UNSETTLED] + [color(i) for i in range(k)])
+    norm = BoundaryNorm(np.arange(-2.5, k + 0.5), cmap.N)
+    mesh = ax.pcolormesh(result["x"], result["y"], labels, cmap=cmap, norm=norm, shading="nearest")
+    markers = None
+    minima = np.asarray(result["minima"])
+    if result["dim"] == 2:
+        markers = ax.plot(minima[:, 0], minima[:, 1], linestyle="none", marker="*", markersize=11,
+                          color="white", markeredgecolor="black")[0]
+        ax.set_xlabel("start $w_1$")
+        ax.set_ylabel("start $w_2$")
+        ax.set_aspect("auto")
+    else:
+        for i, m in enumerate(minima[:, 0]):
+            ax.axvline(m, color="black", linewidth=0.8, linestyle=":")
+        ax.set_xlabel("start $w_0$")
+        ax.set_ylabel(r"learning rate $\eta$")
+        lrs = np.asarray(result["y"], dtype=float)
+        if len(lrs) > 2 and np.all(lrs > 0) and np.allclose(np.diff(np.log(lrs)), np.log(lrs[1] / lrs[0])):
+            ax.set_yscale("log")
+    ax.set_title(title or f"Where gradient descent ends: {result['problem']}")
+    if legend:
+        present = set(np.unique(labels).tolist())
+        handles = [Patch(color=color(i), label=f"minimum at {np.array2string(minima[i], precision=2)}")
+                   for i in range(k) if i in present]
+        if -1 in present:
+            handles.append(Patch(color=BASIN_DIVERGED, label="diverged (loss grew)"))
+        if -2 in present:
+            handles.append(Patch(facecolor=BASIN_UNSETTLED, edgecolor="0.6", label="not settled"))
+        ax.legend(handles=handles, loc="upper right", fontsize="x-small", framealpha=0.9)
+    return {"mesh": mesh, "minima": markers}

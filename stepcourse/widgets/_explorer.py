@@ -150,6 +150,11 @@ class Explorer:
     update : callable, optional
         ``update(handles, data)``: moves the artists in place (fast). Without it the figure is cleared
         and drawn again.
+
+        If ``draw`` returns a dict with an ``"animated"`` list of the artists that ``update`` changes,
+        the explorer draws everything else once, caches that background and redraws only those
+        artists (blitting): an update then costs a few milliseconds. ``update`` may replace members of
+        that list, or set ``handles["redraw"] = True`` when it changed anything else (axis limits, say).
     figsize : (float, float)
         Figure size in inches.
     alt : str
@@ -183,6 +188,7 @@ class Explorer:
         self.controls = {name: spec.make_widget(spec.label or name) for name, spec in self.specs.items()}
         self.data = self._compute(**self.values)
         self.handles = self._draw(self.figure, self.data)
+        self._background = None
         self._image = None
         self._widget = None
         self._static_html = None
@@ -216,9 +222,12 @@ class Explorer:
         self.data = self._compute(**self.values)
         if self._update is not None:
             self._update(self.handles, self.data)
+            if isinstance(self.handles, dict) and self.handles.pop("redraw", False):
+                self._background = None
         else:
             self.figure.clear()
             self.handles = self._draw(self.figure, self.data)
+            self._background = None
         if self._image is not None:
             self._image.value = self.png()
 
@@ -227,19 +236,41 @@ class Explorer:
             self.refresh()
 
     # -- rendering -----------------------------------------------------------------------------
+    def _animated(self) -> list:
+        if isinstance(self.handles, dict):
+            return [a for a in self.handles.get("animated", ()) if a is not None]
+        return []
+
+    def render(self) -> np.ndarray:
+        """Draw the figure and return its RGBA pixels, redrawing only the animated artists when possible."""
+        canvas = self.figure.canvas
+        animated = self._animated()
+        if self._background is None or not animated:
+            for artist in animated:
+                artist.set_animated(True)  # left out of the full draw: they go on top below
+            canvas.draw()
+            # The layout is settled now; freezing it keeps later redraws cheap and the frames aligned.
+            if self._update is not None:
+                self.figure.set_layout_engine("none")
+            self._background = canvas.copy_from_bbox(self.figure.bbox) if animated else None
+        else:
+            canvas.restore_region(self._background)
+        for artist in animated:
+            artist.set_animated(True)
+            self.figure.draw_artist(artist)
+        return np.asarray(canvas.buffer_rgba())
+
     def png(self, colors: Optional[int] = None) -> bytes:
         """The figure as PNG bytes; ``colors`` quantizes to a palette (much smaller files)."""
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=self.dpi)
-        if colors is None:
-            return buf.getvalue()
         from PIL import Image
 
-        buf.seek(0)
-        img = Image.open(buf).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT,
-                                                      dither=Image.Dither.NONE)
+        img = Image.fromarray(self.render()[..., :3].copy())
         out = io.BytesIO()
-        img.save(out, format="PNG", optimize=True)
+        if colors is None:
+            img.save(out, format="PNG", compress_level=1)  # live view: speed over size
+        else:
+            img = img.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+            img.save(out, format="PNG", optimize=True)
         return out.getvalue()
 
     @property

@@ -10,49 +10,16 @@ from functools import lru_cache
 import numpy as np
 
 from .. import plots
-from ..loop import minimize
-from ..optim import SGD
+from ..loop import steps_to_tolerance
 from ..problems import parabola
 from ._explorer import Explorer, Slider
 
-__all__ = ["steps_explorer", "steps_to_tolerance", "STEPS_LR_GRID"]
+__all__ = ["steps_explorer", "STEPS_LR_GRID"]
 
 #: Learning rates offered by the slider (for the default parabola with f'' = 1: 1.0 lands in one
 #: step, 2.0 bounces forever, above 2.0 diverges).
 STEPS_LR_GRID = (0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
                  1.1, 1.2, 1.4, 1.6, 1.8, 1.9, 2.0, 2.05, 2.1, 2.2)
-
-
-def steps_to_tolerance(problem, lr: float, tol: float = 1e-4, max_steps: int = 1000):
-    r"""Run plain gradient descent and report how many steps it needs to get within ``tol`` of a minimum.
-
-    "Within tolerance" means :math:`f(w_k) - f(w^\star) \le` ``tol`` for the minimum :math:`w^\star`
-    nearest to where the run ends (on a non-convex curve that may be a local one).
-
-    Returns
-    -------
-    dict with ``trace`` (the whole run), ``steps`` (int or None), ``minimum`` (the nearest known minimum)
-    and ``status``: ``"converged"``, ``"diverged"`` or ``"not yet"`` (still outside after ``max_steps``).
-
-    Examples
-    --------
-    >>> import stepcourse as sc
-    >>> steps_to_tolerance(sc.problems.parabola(curvature=1.0), lr=1.0)["steps"]
-    1
-    """
-    if not tol > 0:
-        raise ValueError(f"tol must be positive; got {tol!r}")
-    trace = minimize(problem, SGD(lr=float(lr)), steps=int(max_steps))
-    if trace.diverged:
-        return {"trace": trace, "steps": None, "minimum": None, "status": "diverged"}
-    minima = np.asarray(problem.minima)
-    nearest = minima[np.argmin(np.linalg.norm(minima - trace.x, axis=-1))]
-    gaps = trace.losses - float(problem.f(nearest))
-    hit = np.flatnonzero(np.abs(gaps) <= tol)
-    # Count only if the run stays inside from then on (a bouncing run can pass through).
-    if hit.size and np.all(np.abs(gaps[hit[0]:]) <= tol):
-        return {"trace": trace, "steps": int(hit[0]), "minimum": nearest, "status": "converged"}
-    return {"trace": trace, "steps": None, "minimum": nearest, "status": "not yet"}
 
 
 def _message(lr: float, result: dict, tol: float, max_steps: int) -> str:
@@ -100,7 +67,7 @@ def steps_explorer(problem=None, lr: float = 0.3, steps: int = 5, *, tol: float 
     def compute(lr, steps):
         result = run(float(lr))
         tr = result["trace"]
-        k = min(int(steps), tr.steps)
+        k = min(int(steps), tr.steps, max_shown)
         w = tr.xs[: k + 1, 0]
         ref = float(problem.f(result["minimum"])) if result["minimum"] is not None else problem.f_min
         gaps = np.maximum(tr.losses[: k + 1] - ref, 1e-300)
@@ -120,25 +87,30 @@ def steps_explorer(problem=None, lr: float = 0.3, steps: int = 5, *, tol: float 
         ax_loss.set_ylim(1e-10, 1e6)
         ax_loss.set_xlabel("step $k$")
         ax_loss.set_ylabel("$f(w_k) - f(w^*)$ (log scale)")
-        ax_loss.legend(loc="upper right", fontsize="small")
+        ax_loss.legend(loc="lower left", fontsize="small")
         ax_loss.grid(True, alpha=0.3)
         title = fig.suptitle("", fontsize="medium")
-        handles = {"ax_curve": ax_curve, "points": points, "arrows": None, "loss_line": loss_line,
-                   "title": title, "curve": drawn["curve"]}
+        # One arrow per possible step, zero-length when not shown, so the artist is moved, never rebuilt.
+        zeros = np.zeros(max_shown)
+        arrows = ax_curve.quiver(zeros, zeros, zeros, zeros, angles="xy", scale_units="xy", scale=1,
+                                 color=plots.color(0), width=0.005, zorder=2, minlength=0)
+        handles = {"points": points, "arrows": arrows, "loss_line": loss_line, "title": title,
+                   "animated": [arrows, points, loss_line, title]}
         update(handles, data)
         return handles
 
     def update(h, data):
-        w, fw = data["w"], data["fw"]
-        shown = np.abs(w) < 1e6  # a diverging run leaves the window: draw what fits
-        h["points"].set_data(w[shown], fw[shown])
-        if h["arrows"] is not None:
-            h["arrows"].remove()
-            h["arrows"] = None
-        if len(w) > 1:
-            h["arrows"] = h["ax_curve"].quiver(w[:-1], fw[:-1], np.diff(w), np.diff(fw), angles="xy",
-                                               scale_units="xy", scale=1, color=plots.color(0),
-                                               width=0.005, zorder=2)
+        # A diverging run leaves the window; clip to a box a little larger than it so nothing overflows.
+        w = np.clip(data["w"], lo - 10 * (hi - lo), hi + 10 * (hi - lo))
+        fw = np.minimum(data["fw"], 1e3 * y_top)
+        h["points"].set_data(w, fw)
+        n = len(w) - 1
+        xy = np.zeros((max_shown, 2))
+        uv = np.zeros((max_shown, 2))
+        xy[:n] = np.column_stack([w[:-1], fw[:-1]])
+        uv[:n] = np.column_stack([np.diff(w), np.diff(fw)])
+        h["arrows"].set_offsets(xy)
+        h["arrows"].set_UVC(uv[:, 0], uv[:, 1])
         h["loss_line"].set_data(np.arange(len(w)), data["gaps"])
         h["title"].set_text(f"{data['message']}  (showing {data['k']} step{'s' if data['k'] != 1 else ''})")
 
