@@ -1,0 +1,862 @@
+r"""Optimizers with explicit state, and the arithmetic of ``torch.optim``.
+
+An optimizer holds hyperparameters only; the state it needs between steps is a value you keep::
+
+    opt = sc.optim.Adam(lr=0.1)                     # validated here
+    state = opt.init(params)                        # printable, named fields
+    params, state = opt.step(params, grads, state)  # new arrays; nothing is mutated
+
+``params`` and ``grads`` are one array, or dicts of name -> array with the same keys and shapes.
+Argument names, defaults and the arithmetic follow ``torch.optim``, operation by operation as in its
+single-tensor code (the implementation switches ``foreach``, ``fused``, ``capturable`` and
+``differentiable`` have no meaning here and are left out). torch fuses some multiply-adds, so the two
+agree to rounding, about 1e-16 per step, and a reader who moves to PyTorch finds the same knobs. ``lr`` is a number or a schedule from
+:mod:`stepcourse.schedules` (any callable ``t -> lr``, ``t`` = completed steps from 0).
+
+Like torch, a step does not check for overflow: infinities and NaNs propagate silently, and
+:func:`stepcourse.minimize` reports the run as diverged.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from numbers import Real
+from typing import Any, Callable, Union
+
+import numpy as np
+
+__all__ = [
+    "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
+    "SGDState", "AdagradState", "RMSpropState", "AdamState", "clip_grad_norm",
+]
+
+LR = Union[float, Callable[[int], float]]
+
+
+# --------------------------------------------------------------------------------------------------
+# Argument checks: every message names the argument, the value and what is allowed.
+
+def _real(name: str, value: Any) -> float:
+    """``value`` as a finite float, or TypeError/ValueError naming ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
+    return v
+
+
+def _at_least(name: str, value: Any, low: float = 0.0) -> float:
+    v = _real(name, value)
+    if not v >= low:
+        raise ValueError(f"{name} must be >= {low:g}; got {value!r}")
+    return v
+
+
+def _unit(name: str, value: Any, *, closed: bool) -> float:
+    """A number in [0, 1] (``closed``) or [0, 1)."""
+    v = _real(name, value)
+    if not (0.0 <= v <= 1.0 if closed else 0.0 <= v < 1.0):
+        raise ValueError(f"{name} must be in [0, 1{']' if closed else ')'}; got {value!r}")
+    return v
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def _learning_rate(value: Any) -> LR:
+    if callable(value):
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.integer, np.floating)):
+        raise TypeError(f"lr must be a non-negative number or a schedule (a callable t -> lr, e.g. "
+                        f"sc.schedules.cosine_annealing); got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not (math.isfinite(v) and v >= 0):
+        raise ValueError(f"lr must be a finite number >= 0 or a schedule; got {value!r}")
+    return v
+
+
+# --------------------------------------------------------------------------------------------------
+# Parameters: one array or a dict of arrays. Internally a tuple of keys (None for one array) and a
+# list of float64 arrays, which the optimizers update one by one.
+
+def _array(x: Any, name: str) -> np.ndarray:
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of real numbers; got {type(x).__name__}") from None
+
+
+def _tree(x: Any, name: str):
+    if isinstance(x, Mapping):
+        if not x:
+            raise ValueError(f"{name} is an empty dict; give at least one array")
+        keys = tuple(x)
+        return keys, [_array(x[k], f"{name}[{k!r}]") for k in keys]
+    return None, [_array(x, name)]
+
+
+def _rebuild(keys, leaves):
+    if keys is None:
+        return leaves[0]
+    return dict(zip(keys, leaves))
+
+
+def _matching_grads(keys, ps, grads):
+    """The gradients in the order of ``keys``, checked against the parameters' structure and shapes."""
+    gkeys, gs = _tree(grads, "grads")
+    if (keys is None) != (gkeys is None):
+        kinds = ("an array", "a dict") if keys is None else ("a dict", "an array")
+        raise TypeError(f"params is {kinds[0]} but grads is {kinds[1]}; give both as arrays or both as "
+                        f"dicts with the same keys")
+    if keys is not None:
+        if set(gkeys) != set(keys):
+            missing, extra = sorted(set(keys) - set(gkeys), key=str), sorted(set(gkeys) - set(keys), key=str)
+            raise ValueError(f"grads must have the same keys as params {list(keys)}; "
+                             f"missing {missing}, unexpected {extra}")
+        by_key = dict(zip(gkeys, gs))
+        gs = [by_key[k] for k in keys]
+    for i, (p, g) in enumerate(zip(ps, gs)):
+        if g.shape != p.shape:
+            where = "" if keys is None else f"[{keys[i]!r}]"
+            raise ValueError(f"grads{where} has shape {g.shape} but params{where} has shape {p.shape}; "
+                             f"they must match")
+    return gs
+
+
+# --------------------------------------------------------------------------------------------------
+# State: frozen dataclasses with torch's names; a field is None where torch keeps no such buffer.
+
+def _show(value: Any) -> str:
+    """A short description of a state field: small arrays in full, big ones by shape and a few entries."""
+    if value is None:
+        return "None"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_show(v)}" for k, v in value.items()) + "}"
+    a = np.asarray(value)
+    with np.printoptions(precision=4, suppress=False, threshold=6, edgeitems=2, linewidth=10_000):
+        if a.size <= 6:
+            return "array(" + " ".join(np.array2string(a, separator=", ").split()) + ")"
+        flat = np.array2string(a.ravel(), separator=", ")
+    return f"array(shape={a.shape}, {flat})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class _State:
+    step: int
+
+    def __repr__(self) -> str:
+        parts = [f"{f.name}={self.step if f.name == 'step' else _show(getattr(self, f.name))}"
+                 for f in fields(self)]
+        one_line = f"{type(self).__name__}({', '.join(parts)})"
+        if len(one_line) <= 100:
+            return one_line
+        pad = " " * (len(type(self).__name__) + 1)
+        return f"{type(self).__name__}(" + (",\n" + pad).join(parts) + ")"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SGDState(_State):
+    """State of :class:`SGD`: ``step`` (completed steps) and ``momentum_buffer`` :math:`b_t`.
+
+    ``momentum_buffer`` is None while there is none: always when ``momentum == 0``, and before the first
+    step otherwise (the first step sets :math:`b_1 = g_1`, as torch does).
+    """
+
+    momentum_buffer: Any = None
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class AdagradState(_State):
+    """State of :class:`Adagrad`: ``step`` and ``sum``, the running sum of squared gradients :math:`s_t`."""
+
+    sum: Any = None
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class RMSpropState(_State):
+    """State of :class:`RMSprop`: ``step``, ``square_avg`` :math:`v_t`, ``grad_avg`` :math:`\\bar g_t`
+    (None unless ``centered``) and ``momentum_buffer`` :math:`b_t` (None unless ``momentum > 0``)."""
+
+    square_avg: Any = None
+    grad_avg: Any = None
+    momentum_buffer: Any = None
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class AdamState(_State):
+    """State of :class:`Adam` and :class:`AdamW`: ``step``, ``exp_avg`` :math:`m_t`, ``exp_avg_sq``
+    :math:`v_t` and ``max_exp_avg_sq`` :math:`v^{\\max}_t` (None unless ``amsgrad``)."""
+
+    exp_avg: Any = None
+    exp_avg_sq: Any = None
+    max_exp_avg_sq: Any = None
+
+
+# --------------------------------------------------------------------------------------------------
+
+def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """``start + weight * (end - start)`` as torch's ``lerp`` rounds it (two forms, by weight)."""
+    d = np.subtract(end, start)
+    if abs(weight) < 0.5:
+        d *= weight
+        d += start
+    else:
+        d *= 1.0 - weight
+        np.subtract(end, d, out=d)
+    return d
+
+
+def _signed_decayed(g, p, maximize, weight_decay):
+    """``-g`` if maximizing, then plus the L2 term ``weight_decay * p``; returns (g, whether g is new)."""
+    fresh = False
+    if maximize:
+        g, fresh = np.negative(g), True
+    if weight_decay != 0:
+        decayed = np.multiply(p, weight_decay)
+        decayed += g
+        g, fresh = decayed, True
+    return g, fresh
+
+
+class Optimizer:
+    """Base of the optimizers: ``init``, ``step`` and ``lr_at``; subclasses define one array's update.
+
+    A subclass sets ``_State`` (its state dataclass) and defines ``_init_leaf(p) -> dict`` (the state
+    buffers for one array) and ``_update(p, g, buffers, lr, step) -> (p_new, buffers_new)``, where
+    ``step`` is the number of the step being taken (1 for the first, as in torch).
+    """
+
+    _State: type = _State
+
+    def lr_at(self, t: int) -> float:
+        """The learning rate used by the step that follows ``t`` completed steps."""
+        if not callable(self.lr):
+            return float(self.lr)
+        value = self.lr(t)
+        try:
+            lr = float(value)
+        except (TypeError, ValueError):
+            raise TypeError(f"the lr schedule {self.lr!r} returned {value!r} at t={t}; "
+                            f"it must return a number") from None
+        if not (math.isfinite(lr) and lr >= 0):
+            raise ValueError(f"the lr schedule {self.lr!r} returned {value!r} at t={t}; "
+                             f"learning rates must be finite and >= 0")
+        return lr
+
+    def init(self, params):
+        """The state before the first step, for parameters shaped like ``params`` (array or dict)."""
+        keys, ps = _tree(params, "params")
+        per_leaf = [self._init_leaf(p) for p in ps]
+        return self._State(step=0, **self._gather(keys, per_leaf))
+
+    def step(self, params, grads, state):
+        """One step: returns ``(new_params, new_state)``; ``params``, ``grads`` and ``state`` are unchanged."""
+        keys, ps = _tree(params, "params")
+        gs = _matching_grads(keys, ps, grads)
+        if not isinstance(state, self._State):
+            raise TypeError(f"state must be the {self._State.__name__} returned by "
+                            f"{type(self).__name__}.init(params); got {type(state).__name__}")
+        buffers = self._scatter(keys, ps, state)
+        lr = self.lr_at(state.step)
+        # Overflow on a diverging run is expected: torch propagates inf/nan silently, and so do we.
+        with np.errstate(all="ignore"):
+            results = [self._update(p, g, b, lr, state.step + 1) for p, g, b in zip(ps, gs, buffers)]
+        new_params = _rebuild(keys, [r[0] for r in results])
+        return new_params, self._State(step=state.step + 1, **self._gather(keys, [r[1] for r in results]))
+
+    # -- state <-> per-array buffers ------------------------------------------------------------
+    def _names(self):
+        return [f.name for f in fields(self._State) if f.name != "step"]
+
+    def _gather(self, keys, per_leaf):
+        out = {}
+        for name in self._names():
+            values = [b[name] for b in per_leaf]
+            if all(v is None for v in values):
+                out[name] = None
+            else:
+                out[name] = _rebuild(keys, values)
+        return out
+
+    def _scatter(self, keys, ps, state):
+        buffers = [{} for _ in ps]
+        for name in self._names():
+            value = getattr(state, name)
+            if value is None:
+                values = [None] * len(ps)
+            elif keys is None:
+                if isinstance(value, Mapping):
+                    raise ValueError(f"state.{name} is a dict but params is an array; "
+                                     f"make the state with opt.init(params)")
+                values = [np.asarray(value, dtype=float)]
+            else:
+                if not isinstance(value, Mapping) or set(value) != set(keys):
+                    have = sorted(value, key=str) if isinstance(value, Mapping) else "an array"
+                    raise ValueError(f"state.{name} has keys {have} but params has keys {list(keys)}; "
+                                     f"make the state with opt.init(params)")
+                values = [np.asarray(value[k], dtype=float) for k in keys]
+            for i, (p, v) in enumerate(zip(ps, values)):
+                if v is not None and v.shape != p.shape:
+                    where = "" if keys is None else f"[{keys[i]!r}]"
+                    raise ValueError(f"state.{name}{where} has shape {v.shape} but params{where} has "
+                                     f"shape {p.shape}; make the state with opt.init(params)")
+                buffers[i][name] = v
+        return buffers
+
+    def _need(self, buffers, name):
+        if buffers[name] is None:
+            raise ValueError(f"state.{name} is None but {self!r} needs it; make the state with "
+                             f"this optimizer's init(params)")
+        return buffers[name]
+
+
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, with optional momentum (Polyak 1964), Nesterov momentum
+    (Sutskever et al. 2013) and L2 weight decay; torch.optim.SGD's arithmetic.
+
+    .. math::
+
+        \begin{aligned}
+        &g_t \leftarrow \nabla f(\theta_{t-1}) \quad (-\nabla f(\theta_{t-1}) \text{ if maximize}) \\
+        &\textbf{if } \lambda \neq 0:\ g_t \leftarrow g_t + \lambda \theta_{t-1} \\
+        &\textbf{if } \beta \neq 0: \\
+        &\qquad b_t \leftarrow g_t \ \text{ if } t = 1, \ \text{ else }\ \beta b_{t-1} + (1 - \tau) g_t \\
+        &\qquad g_t \leftarrow g_t + \beta b_t \ \text{ if nesterov, else }\ g_t \leftarrow b_t \\
+        &\theta_t \leftarrow \theta_{t-1} - \eta_t g_t
+        \end{aligned}
+
+    with learning rate :math:`\eta_t` (``lr``), momentum :math:`\beta`, dampening :math:`\tau` and
+    weight decay :math:`\lambda`.
+
+    Parameters
+    ----------
+    lr : float or schedule, default 1e-3
+        Learning rate :math:`\eta \ge 0`, or a callable ``t -> lr`` (see :mod:`stepcourse.schedules`).
+    momentum : float, default 0
+        :math:`\beta \ge 0`; 0 gives plain gradient descent.
+    dampening : float, default 0
+        :math:`\tau \in [0, 1]`: the share of the new gradient left out of the buffer (after step 1).
+    weight_decay : float, default 0
+        :math:`\lambda \ge 0`, added to the gradient as an L2 penalty.
+    nesterov : bool, default False
+        Nesterov momentum; needs ``momentum > 0`` and ``dampening == 0``.
+    maximize : bool, default False (keyword only)
+        Ascend instead of descend.
+
+    Notes
+    -----
+    Differences from the textbook forms, all torch's:
+
+    - The momentum buffer accumulates gradients, :math:`b_t = \beta b_{t-1} + g_t`, and the learning rate
+      multiplies the buffer, instead of a velocity :math:`v_t = \beta v_{t-1} - \eta g_t`. The two agree
+      for a constant rate, not when the rate changes.
+    - No dampening on the first step: :math:`b_1 = g_1`, not :math:`(1 - \tau) g_1`.
+    - Nesterov is the reformulation of Sutskever et al.: the gradient is taken at the current point and
+      the step is :math:`g_t + \beta b_t`, rather than a gradient at a look-ahead point.
+    - Weight decay is an L2 term added to the gradient (so it passes through the momentum buffer).
+
+    The arguments ``foreach``, ``differentiable`` and ``fused`` of torch pick an implementation and have
+    no counterpart here. Stricter than torch: ``dampening`` must lie in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np, stepcourse as sc
+    >>> opt = sc.optim.SGD(lr=0.1, momentum=0.9)
+    >>> x = np.array([1.0, -2.0])
+    >>> state = opt.init(x)
+    >>> x, state = opt.step(x, 2 * x, state)          # f(x) = |x|^2, gradient 2x
+    >>> x
+    array([ 0.8, -1.6])
+    >>> state
+    SGDState(step=1, momentum_buffer=array([ 2., -4.]))
+    """
+
+    lr: LR = 1e-3
+    momentum: float = 0
+    dampening: float = 0
+    weight_decay: float = 0
+    nesterov: bool = False
+    maximize: bool = field(default=False, kw_only=True)
+
+    _State = SGDState
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        set_(self, "lr", _learning_rate(self.lr))
+        set_(self, "momentum", _at_least("momentum", self.momentum))
+        set_(self, "dampening", _unit("dampening", self.dampening, closed=True))
+        set_(self, "weight_decay", _at_least("weight_decay", self.weight_decay))
+        set_(self, "nesterov", _flag("nesterov", self.nesterov))
+        set_(self, "maximize", _flag("maximize", self.maximize))
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError(f"nesterov=True requires momentum > 0 and dampening == 0; got "
+                             f"momentum={self.momentum!r}, dampening={self.dampening!r}")
+
+    def _init_leaf(self, p):
+        return {"momentum_buffer": None}
+
+    def _update(self, p, g, buffers, lr, step):
+        mu = self.momentum
+        g, fresh = _signed_decayed(g, p, self.maximize, self.weight_decay)
+        buf = buffers["momentum_buffer"]
+        if mu != 0:
+            if buf is None:
+                buf = g if fresh else g.copy()     # b_1 = g: no dampening on the first step
+            else:
+                new = np.multiply(buf, mu)
+                new += g if self.dampening == 0 else (1.0 - self.dampening) * g
+                buf = new
+            if self.nesterov:
+                step_dir = np.multiply(buf, mu)
+                step_dir += g
+                g = step_dir
+            else:
+                g = buf
+        new_p = np.multiply(g, -lr)
+        new_p += p
+        return new_p, {"momentum_buffer": buf}
+
+
+@dataclass(frozen=True)
+class Adagrad(Optimizer):
+    r"""AdaGrad (Duchi et al. 2011): per-coordinate steps scaled by the root of the summed squared
+    gradients; torch.optim.Adagrad's arithmetic.
+
+    .. math::
+
+        \begin{aligned}
+        &g_t \leftarrow \nabla f(\theta_{t-1}) \quad (-\nabla f(\theta_{t-1}) \text{ if maximize}) \\
+        &\tilde\eta_t \leftarrow \eta_t / \bigl(1 + (t - 1)\,\delta\bigr) \\
+        &\textbf{if } \lambda \neq 0:\ g_t \leftarrow g_t + \lambda \theta_{t-1} \\
+        &s_t \leftarrow s_{t-1} + g_t^2, \qquad s_0 = \text{initial\_accumulator\_value} \\
+        &\theta_t \leftarrow \theta_{t-1} - \tilde\eta_t \, \frac{g_t}{\sqrt{s_t} + \epsilon}
+        \end{aligned}
+
+    with learning rate :math:`\eta_t`, learning-rate decay :math:`\delta` (``lr_decay``) and weight
+    decay :math:`\lambda`; squares, roots and division act per coordinate.
+
+    Parameters
+    ----------
+    lr : float or schedule, default 1e-2
+        Learning rate :math:`\eta \ge 0`, or a callable ``t -> lr``.
+    lr_decay : float, default 0
+        :math:`\delta \ge 0`: the rate of step ``t`` is divided by ``1 + (t - 1) * lr_decay``.
+    weight_decay : float, default 0
+        :math:`\lambda \ge 0`, added to the gradient as an L2 penalty.
+    initial_accumulator_value : float, default 0
+        :math:`s_0 \ge 0`, the starting value of every entry of ``sum``.
+    eps : float, default 1e-10
+        :math:`\epsilon \ge 0`, added to the root (not inside it).
+    maximize : bool, default False (keyword only)
+        Ascend instead of descend.
+
+    Notes
+    -----
+    :math:`\epsilon` is added after the square root, and ``lr_decay`` is torch's extra, not in Duchi et
+    al. Weight decay is L2 (added to the gradient, so it enters the accumulator too). The arguments
+    ``foreach``, ``differentiable`` and ``fused`` of torch pick an implementation and are left out.
+
+    Examples
+    --------
+    >>> import numpy as np, stepcourse as sc
+    >>> opt = sc.optim.Adagrad(lr=0.5)
+    >>> x = np.array([1.0, -2.0])
+    >>> x, state = opt.step(x, np.array([3.0, -0.1]), opt.init(x))
+    >>> x                                  # the first step is lr * sign(g) in every coordinate
+    array([ 0.5, -1.5])
+    >>> state.sum
+    array([9.  , 0.01])
+    """
+
+    lr: LR = 1e-2
+    lr_decay: float = 0
+    weight_decay: float = 0
+    initial_accumulator_value: float = 0
+    eps: float = 1e-10
+    maximize: bool = field(default=False, kw_only=True)
+
+    _State = AdagradState
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        set_(self, "lr", _learning_rate(self.lr))
+        set_(self, "lr_decay", _at_least("lr_decay", self.lr_decay))
+        set_(self, "weight_decay", _at_least("weight_decay", self.weight_decay))
+        set_(self, "initial_accumulator_value",
+             _at_least("initial_accumulator_value", self.initial_accumulator_value))
+        set_(self, "eps", _at_least("eps", self.eps))
+        set_(self, "maximize", _flag("maximize", self.maximize))
+
+    def _init_leaf(self, p):
+        return {"sum": np.full(p.shape, self.initial_accumulator_value)}
+
+    def _update(self, p, g, buffers, lr, step):
+        s = self._need(buffers, "sum")
+        g, _ = _signed_decayed(g, p, self.maximize, self.weight_decay)
+        clr = lr / (1 + (step - 1) * self.lr_decay)
+        new_s = np.multiply(g, g)
+        new_s += s
+        std = np.sqrt(new_s)
+        std += self.eps
+        new_p = np.multiply(g, -clr)
+        new_p /= std
+        new_p += p
+        return new_p, {"sum": new_s}
+
+
+@dataclass(frozen=True)
+class RMSprop(Optimizer):
+    r"""RMSprop (Tieleman & Hinton 2012): steps scaled by a running root-mean-square of the gradients;
+    torch.optim.RMSprop's arithmetic, with its optional centering and momentum.
+
+    .. math::
+
+        \begin{aligned}
+        &g_t \leftarrow \nabla f(\theta_{t-1}) \quad (-\nabla f(\theta_{t-1}) \text{ if maximize}) \\
+        &\textbf{if } \lambda \neq 0:\ g_t \leftarrow g_t + \lambda \theta_{t-1} \\
+        &v_t \leftarrow \alpha v_{t-1} + (1 - \alpha) g_t^2, \qquad v_0 = 0 \\
+        &\textbf{if centered: }\ \bar g_t \leftarrow \alpha \bar g_{t-1} + (1 - \alpha) g_t, \quad
+          d_t \leftarrow \sqrt{v_t - \bar g_t^2} + \epsilon \\
+        &\textbf{else: }\ d_t \leftarrow \sqrt{v_t} + \epsilon \\
+        &\textbf{if } \beta > 0:\ b_t \leftarrow \beta b_{t-1} + g_t / d_t \ (b_0 = 0), \quad
+          \theta_t \leftarrow \theta_{t-1} - \eta_t b_t \\
+        &\textbf{else: }\ \theta_t \leftarrow \theta_{t-1} - \eta_t \, g_t / d_t
+        \end{aligned}
+
+    Parameters
+    ----------
+    lr : float or schedule, default 1e-2
+        Learning rate :math:`\eta \ge 0`, or a callable ``t -> lr``.
+    alpha : float, default 0.99
+        Smoothing constant :math:`\alpha \in [0, 1]` of the running averages.
+    eps : float, default 1e-8
+        :math:`\epsilon \ge 0`, added to the root (not inside it).
+    weight_decay : float, default 0
+        :math:`\lambda \ge 0`, added to the gradient as an L2 penalty.
+    momentum : float, default 0
+        :math:`\beta \ge 0`, momentum applied to the scaled step.
+    centered : bool, default False
+        Divide by an estimate of the gradient's standard deviation instead of its root mean square.
+    maximize : bool, default False (keyword only)
+        Ascend instead of descend.
+
+    Notes
+    -----
+    No bias correction: :math:`v_0 = 0` makes the first steps large (the first one is about
+    :math:`\eta / \sqrt{1 - \alpha}` per coordinate, 10 lr for the default alpha). :math:`\epsilon` is
+    added after the root. The running mean :math:`\bar g_t` is computed as torch's ``lerp``. torch's
+    ``capturable``, ``foreach`` and ``differentiable`` are left out. Stricter than torch: ``alpha`` must
+    lie in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np, stepcourse as sc
+    >>> opt = sc.optim.RMSprop(lr=0.01, alpha=0.99)
+    >>> x = np.array([1.0, -2.0])
+    >>> x, state = opt.step(x, np.array([3.0, -0.1]), opt.init(x))
+    >>> np.round(x, 6)                     # first step lr/sqrt(1 - alpha) = 0.1 per coordinate
+    array([ 0.9, -1.9])
+    """
+
+    lr: LR = 1e-2
+    alpha: float = 0.99
+    eps: float = 1e-8
+    weight_decay: float = 0
+    momentum: float = 0
+    centered: bool = False
+    maximize: bool = field(default=False, kw_only=True)
+
+    _State = RMSpropState
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        set_(self, "lr", _learning_rate(self.lr))
+        set_(self, "alpha", _unit("alpha", self.alpha, closed=True))
+        set_(self, "eps", _at_least("eps", self.eps))
+        set_(self, "weight_decay", _at_least("weight_decay", self.weight_decay))
+        set_(self, "momentum", _at_least("momentum", self.momentum))
+        set_(self, "centered", _flag("centered", self.centered))
+        set_(self, "maximize", _flag("maximize", self.maximize))
+
+    def _init_leaf(self, p):
+        return {"square_avg": np.zeros(p.shape),
+                "grad_avg": np.zeros(p.shape) if self.centered else None,
+                "momentum_buffer": np.zeros(p.shape) if self.momentum > 0 else None}
+
+    def _update(self, p, g, buffers, lr, step):
+        alpha = self.alpha
+        v = self._need(buffers, "square_avg")
+        g, _ = _signed_decayed(g, p, self.maximize, self.weight_decay)
+        new_v = np.multiply(v, alpha)
+        tmp = np.multiply(g, 1.0 - alpha)
+        tmp *= g
+        new_v += tmp
+        new_a = None
+        if self.centered:
+            new_a = _lerp(self._need(buffers, "grad_avg"), g, 1.0 - alpha)
+            np.multiply(new_a, new_a, out=tmp)
+            np.subtract(new_v, tmp, out=tmp)
+            np.sqrt(tmp, out=tmp)
+        else:
+            np.sqrt(new_v, out=tmp)
+        tmp += self.eps                        # tmp is now the denominator d_t
+        new_b = None
+        if self.momentum > 0:
+            new_b = np.multiply(self._need(buffers, "momentum_buffer"), self.momentum)
+            np.divide(g, tmp, out=tmp)
+            new_b += tmp
+            new_p = np.multiply(new_b, -lr)
+        else:
+            new_p = np.multiply(g, -lr)
+            new_p /= tmp
+        new_p += p
+        return new_p, {"square_avg": new_v, "grad_avg": new_a, "momentum_buffer": new_b}
+
+
+@dataclass(frozen=True)
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba 2014), with optional AMSGrad (Reddi et al. 2018) and L2 weight decay;
+    torch.optim.Adam's arithmetic.
+
+    .. math::
+
+        \begin{aligned}
+        &g_t \leftarrow \nabla f(\theta_{t-1}) \quad (-\nabla f(\theta_{t-1}) \text{ if maximize}) \\
+        &\textbf{if } \lambda \neq 0:\ g_t \leftarrow g_t + \lambda \theta_{t-1} \\
+        &m_t \leftarrow \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad
+          v_t \leftarrow \beta_2 v_{t-1} + (1 - \beta_2) g_t^2, \qquad m_0 = v_0 = 0 \\
+        &\textbf{if amsgrad: }\ v^{\max}_t \leftarrow \max(v^{\max}_{t-1}, v_t), \ \
+          \hat v_t \leftarrow v^{\max}_t / (1 - \beta_2^t) \quad
+          \textbf{else: }\ \hat v_t \leftarrow v_t / (1 - \beta_2^t) \\
+        &\hat m_t \leftarrow m_t / (1 - \beta_1^t) \\
+        &\theta_t \leftarrow \theta_{t-1} - \eta_t \, \hat m_t / \bigl(\sqrt{\hat v_t} + \epsilon\bigr)
+        \end{aligned}
+
+    Parameters
+    ----------
+    lr : float or schedule, default 1e-3
+        Learning rate :math:`\eta \ge 0`, or a callable ``t -> lr``.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates :math:`\beta_1, \beta_2 \in [0, 1)` of the two running averages.
+    eps : float, default 1e-8
+        :math:`\epsilon \ge 0`, added after the bias-corrected root.
+    weight_decay : float, default 0
+        :math:`\lambda \ge 0`, added to the gradient as an L2 penalty (see :class:`AdamW` for the
+        decoupled form).
+    amsgrad : bool, default False
+        Use the running maximum of :math:`v_t`.
+    maximize : bool, default False (keyword only)
+        Ascend instead of descend.
+
+    Notes
+    -----
+    - :math:`\epsilon` is added to :math:`\sqrt{\hat v_t}`, after bias correction, as in the paper's
+      Algorithm 1 (not the paper's "efficient" form, which adds it before correcting).
+    - With ``weight_decay`` the penalty is L2: it is added to the gradient and then divided by
+      :math:`\sqrt{\hat v_t}`, so it is not a uniform shrinkage (Loshchilov & Hutter 2019).
+    - AMSGrad takes the maximum of the uncorrected :math:`v_t` and bias-corrects the maximum.
+    - The first step is :math:`\eta\,\mathrm{sign}(g_1)` per coordinate when :math:`\epsilon` is
+      negligible.
+
+    torch's ``foreach``, ``capturable``, ``differentiable``, ``fused`` and ``decoupled_weight_decay``
+    are left out (the last is :class:`AdamW`).
+
+    Examples
+    --------
+    >>> import numpy as np, stepcourse as sc
+    >>> opt = sc.optim.Adam(lr=0.1)
+    >>> x = np.array([1.0, -2.0])
+    >>> x, state = opt.step(x, np.array([3.0, -0.1]), opt.init(x))
+    >>> np.round(x, 6)
+    array([ 0.9, -1.9])
+    >>> state.step, state.max_exp_avg_sq is None
+    (1, True)
+    """
+
+    lr: LR = 1e-3
+    betas: tuple = (0.9, 0.999)
+    eps: float = 1e-8
+    weight_decay: float = 0
+    amsgrad: bool = False
+    maximize: bool = field(default=False, kw_only=True)
+
+    _State = AdamState
+    _decoupled = False
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        set_(self, "lr", _learning_rate(self.lr))
+        betas = self.betas
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__"):
+            raise TypeError(f"betas must be a pair of numbers (beta1, beta2); got {betas!r}")
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2); got {len(betas)} values {betas!r}")
+        set_(self, "betas", (_unit("betas[0]", betas[0], closed=False),
+                             _unit("betas[1]", betas[1], closed=False)))
+        set_(self, "eps", _at_least("eps", self.eps))
+        set_(self, "weight_decay", _at_least("weight_decay", self.weight_decay))
+        set_(self, "amsgrad", _flag("amsgrad", self.amsgrad))
+        set_(self, "maximize", _flag("maximize", self.maximize))
+
+    def _init_leaf(self, p):
+        return {"exp_avg": np.zeros(p.shape), "exp_avg_sq": np.zeros(p.shape),
+                "max_exp_avg_sq": np.zeros(p.shape) if self.amsgrad else None}
+
+    def _update(self, p, g, buffers, lr, step):
+        beta1, beta2 = self.betas
+        m, v = self._need(buffers, "exp_avg"), self._need(buffers, "exp_avg_sq")
+        if self.maximize:
+            g = np.negative(g)
+        if self.weight_decay != 0:
+            if self._decoupled:
+                p = np.multiply(p, 1 - lr * self.weight_decay)   # AdamW: shrink theta itself
+            else:
+                g, _ = _signed_decayed(g, p, False, self.weight_decay)
+        new_m = _lerp(m, g, 1 - beta1)
+        new_v = np.multiply(v, beta2)
+        tmp = np.multiply(g, 1 - beta2)
+        tmp *= g
+        new_v += tmp
+        step_size = lr / (1 - beta1 ** step)
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        new_max = None
+        if self.amsgrad:
+            new_max = np.maximum(self._need(buffers, "max_exp_avg_sq"), new_v)
+        np.sqrt(new_max if self.amsgrad else new_v, out=tmp)
+        tmp /= bias_correction2_sqrt
+        tmp += self.eps                        # tmp is now sqrt(v_hat) + eps
+        new_p = np.multiply(new_m, -step_size)
+        new_p /= tmp
+        new_p += p
+        return new_p, {"exp_avg": new_m, "exp_avg_sq": new_v, "max_exp_avg_sq": new_max}
+
+
+@dataclass(frozen=True)
+class AdamW(Adam):
+    r"""AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay; torch.optim.AdamW's
+    arithmetic.
+
+    .. math::
+
+        \begin{aligned}
+        &g_t \leftarrow \nabla f(\theta_{t-1}) \quad (-\nabla f(\theta_{t-1}) \text{ if maximize}) \\
+        &\theta_{t-1} \leftarrow \theta_{t-1} \, (1 - \eta_t \lambda) \\
+        &m_t \leftarrow \beta_1 m_{t-1} + (1 - \beta_1) g_t, \qquad
+          v_t \leftarrow \beta_2 v_{t-1} + (1 - \beta_2) g_t^2 \\
+        &\textbf{if amsgrad: }\ v_t \leftarrow v^{\max}_t = \max(v^{\max}_{t-1}, v_t) \text{ in what follows} \\
+        &\theta_t \leftarrow \theta_{t-1} - \eta_t \, \frac{m_t / (1 - \beta_1^t)}
+          {\sqrt{v_t / (1 - \beta_2^t)} + \epsilon}
+        \end{aligned}
+
+    Parameters
+    ----------
+    lr, betas, eps, amsgrad, maximize
+        As in :class:`Adam` (same defaults: 1e-3, (0.9, 0.999), 1e-8, False, False).
+    weight_decay : float, default 1e-2
+        :math:`\lambda \ge 0`; each step multiplies the parameters by :math:`1 - \eta_t \lambda`.
+
+    Notes
+    -----
+    The decay is decoupled from the gradient: it shrinks :math:`\theta` directly instead of passing
+    through the adaptive scaling, so every weight decays at the same relative rate. The paper
+    shrinks by :math:`\eta_t' \lambda` with :math:`\eta_t'` a schedule multiplier alone; torch (and this
+    class) shrinks by the whole current learning rate, :math:`\eta_t \lambda`, so torch's
+    :math:`\lambda` is the paper's divided by the base rate. The default ``weight_decay`` is 1e-2, not 0.
+    With ``weight_decay=0`` AdamW is exactly :class:`Adam`.
+
+    Examples
+    --------
+    >>> import numpy as np, stepcourse as sc
+    >>> opt = sc.optim.AdamW(lr=0.1, weight_decay=0.5)
+    >>> x = np.array([1.0, -2.0])
+    >>> x, state = opt.step(x, np.array([3.0, -0.1]), opt.init(x))
+    >>> np.round(x, 6)                     # (1 - 0.05) x, then the Adam step of lr * sign(g)
+    array([ 0.85, -1.8 ])
+    """
+
+    weight_decay: float = 1e-2
+
+    _decoupled = True
+
+
+# --------------------------------------------------------------------------------------------------
+
+def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0):
+    r"""Rescale gradients so their global norm is at most ``max_norm``; torch's ``clip_grad_norm_``
+    arithmetic, without mutation.
+
+    .. math::
+
+        \|g\| = \Bigl\| \bigl(\|g^{(1)}\|_p, \dots, \|g^{(k)}\|_p\bigr) \Bigr\|_p, \qquad
+        c = \min\Bigl(1, \frac{\text{max\_norm}}{\|g\| + 10^{-6}}\Bigr), \qquad
+        g^{(i)} \leftarrow c\, g^{(i)}
+
+    where :math:`g^{(1)}, \dots, g^{(k)}` are the arrays of ``grads`` (one, or the values of a dict) and
+    :math:`p` is ``norm_type``. The norm of the norms equals the norm of all entries joined together.
+
+    Parameters
+    ----------
+    grads : ndarray or dict of name -> ndarray
+        Gradients.
+    max_norm : float
+        The largest allowed global norm, > 0.
+    norm_type : float, default 2.0
+        :math:`p > 0`, or ``inf`` for the largest absolute entry.
+
+    Returns
+    -------
+    clipped : ndarray or dict
+        New arrays ``c * g`` (same structure as ``grads``); ``grads`` is not changed.
+    total_norm : float
+        The global norm before clipping.
+
+    Notes
+    -----
+    The :math:`10^{-6}` keeps the division finite and means a gradient exactly at ``max_norm`` is
+    scaled by a factor just below 1. Gradients whose norm is well below ``max_norm`` are multiplied by
+    exactly 1. A non-finite norm is not an error (torch's ``error_if_nonfinite=False``).
+
+    Examples
+    --------
+    >>> import numpy as np, stepcourse as sc
+    >>> g, norm = sc.optim.clip_grad_norm({"w": np.array([3.0, 0.0]), "b": np.array([4.0])}, 1.0)
+    >>> norm
+    5.0
+    >>> np.round(g["w"], 6), np.round(g["b"], 6)
+    (array([0.6, 0. ]), array([0.8]))
+    """
+    max_norm = _real("max_norm", max_norm)
+    if not max_norm > 0:
+        raise ValueError(f"max_norm must be > 0; got {max_norm!r}")
+    if isinstance(norm_type, str) and norm_type.lower() == "inf":
+        norm_type = math.inf
+    if isinstance(norm_type, (bool, np.bool_)) or not isinstance(norm_type, (Real, np.number)):
+        raise TypeError(f"norm_type must be a number > 0 or inf; got {type(norm_type).__name__} {norm_type!r}")
+    p = float(norm_type)
+    if not p > 0:
+        raise ValueError(f"norm_type must be > 0 or inf; got {norm_type!r}")
+    keys, gs = _tree(grads, "grads")
+
+    def norm(a):
+        a = np.abs(a.ravel())
+        if a.size == 0:
+            return 0.0
+        if p == math.inf:
+            return float(a.max())
+        if p == 2.0:
+            return float(np.sqrt(np.dot(a, a)))
+        return float(np.sum(a ** p) ** (1.0 / p))
+
+    with np.errstate(all="ignore"):
+        total = norm(np.array([norm(g) for g in gs]))
+        coef = min(max_norm / (total + 1e-6), 1.0)
+        clipped = [np.multiply(g, coef) for g in gs]
+    return _rebuild(keys, clipped), total
