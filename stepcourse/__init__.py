@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "optim", "schedules", "loop", "training", "data", "models", "mlp",
     "gradcheck", "boosting", "plots", "widgets", "exercises", "cli",
+    "batching", "noise", "momentum",
 }
 
 # Flat names: attribute -> (module, name in module).

@@ -1,0 +1,142 @@
+"""The SGD chapters' explorers: every control changes the figure; the static exports stay small."""
+import base64
+import json
+import re
+
+import numpy as np
+import pytest
+
+import stepcourse as sc
+from stepcourse.widgets import sgd as W
+
+
+def _payload(html):
+    return json.loads(re.search(r'<script type="application/json" class="sc-frames">(.*?)</script>', html).group(1))
+
+
+def _line_data(line):
+    x, y = line.get_data()
+    return np.asarray(x, dtype=float).copy(), np.asarray(y, dtype=float).copy()
+
+
+def _changed(before, after):
+    (x0, y0), (x1, y1) = before, after
+    return x0.shape != x1.shape or not (np.allclose(x0, x1, equal_nan=True) and np.allclose(y0, y1, equal_nan=True))
+
+
+@pytest.fixture(scope="module")
+def race():
+    return W.optimizer_race_explorer()
+
+
+def test_race_explorer_defaults_and_controls(race):
+    assert set(race.controls) == {"problem", "optimizers", "lr_scale", "momentum"}
+    assert race.figure is not None and len(race.figure.axes) >= 2
+    shown = [n for n in W.RACE_OPTIMIZERS if len(race.handles["paths"][n].get_xdata())]
+    assert shown == list(W.RACE_GROUPS["SGD, momentum, Nesterov"])
+
+
+def test_race_sliders_move_the_paths(race):
+    race.set(problem="ravine (kappa = 50)", optimizers="SGD, momentum, Nesterov", lr_scale=1.0, momentum=0.9)
+    for control, value, moved in [("lr_scale", 0.25, "SGD"), ("momentum", 0.5, "momentum")]:
+        before = _line_data(race.handles["paths"][moved])
+        race.controls[control].value = value
+        assert _changed(before, _line_data(race.handles["paths"][moved])), control
+    before = _line_data(race.handles["losses"]["Nesterov"])
+    race.controls["lr_scale"].value = 4.0
+    assert _changed(before, _line_data(race.handles["losses"]["Nesterov"]))
+    # at 4x the ravine's rate, SGD diverges: the legend says so and a cross marks the end
+    assert race.data["traces"]["SGD"].diverged
+    assert len(race.handles["ends"]["SGD"].get_xdata()) == 1
+    assert any("diverged" in t.get_text() for t in race.handles["legend"].get_texts())
+
+
+def test_race_optimizer_groups_and_problems_redraw(race):
+    race.set(problem="ravine (kappa = 50)", optimizers="SGD, momentum, Nesterov", lr_scale=1.0, momentum=0.9)
+    race.controls["optimizers"].value = "AdaGrad, RMSprop, Adam"
+    assert len(race.handles["paths"]["SGD"].get_xdata()) == 0
+    assert len(race.handles["paths"]["Adam"].get_xdata()) > 0
+    for name in list(W.race_courses())[1:] + ["ravine (kappa = 50)"]:
+        title_before = race.handles["ax"].get_title()
+        race.controls["problem"].value = name
+        assert race.handles["course"] == name and race.handles["ax"].get_title() != title_before
+        course = W.race_courses()[name]
+        assert np.allclose(race.handles["paths"]["Adam"].get_xydata()[0], course.x0)
+    race.controls["optimizers"].value = "all six"
+    assert all(len(race.handles["paths"][n].get_xdata()) > 0 for n in W.RACE_OPTIMIZERS)
+
+
+def test_race_courses_tell_the_stories_the_chapter_tells():
+    courses = W.race_courses()
+    ravine = W.race(courses["ravine (kappa = 50)"], ["SGD", "momentum"])
+    assert ravine["momentum"].loss < ravine["SGD"].loss
+    camel = courses["six-hump camel"]
+    runs = W.race(camel, ["SGD", "momentum"])
+    global_min = camel.problem.f_min
+    assert runs["SGD"].loss > global_min + 1.0 and runs["momentum"].loss == pytest.approx(global_min, abs=1e-6)
+    saddle = W.race(courses["saddle"], ["SGD", "momentum"])
+    first_out = {k: int(np.argmax(np.abs(tr.xs[:, 1]) > 1)) for k, tr in saddle.items()}
+    assert 0 < first_out["momentum"] < first_out["SGD"]
+
+
+def test_make_optimizer():
+    assert W.make_optimizer("Nesterov", 0.1, 0.9) == sc.optim.SGD(lr=0.1, momentum=0.9, nesterov=True)
+    assert W.make_optimizer("Nesterov", 0.1, 0.0) == sc.optim.SGD(lr=0.1)
+    assert W.make_optimizer("Adam", 0.1, 0.8).betas == (0.8, 0.999)
+    assert isinstance(W.make_optimizer("AdaGrad", 0.1), sc.optim.Adagrad)
+    with pytest.raises(ValueError, match="name must be one of"):
+        W.make_optimizer("LBFGS", 0.1)
+    with pytest.raises(ValueError, match="problem must be one of"):
+        W.optimizer_race_explorer(problem="Beale")
+
+
+def test_race_static_export_is_small_and_varied(race):
+    assert len(race.static_grid()) <= 80
+    html = race.to_html()
+    assert len(html) < 1.5e6
+    payload = _payload(html)
+    assert len(payload["index"]) == len(race.static_grid())
+    assert len(payload["frames"]) > 0.8 * len(payload["index"])
+    assert base64.b64decode(payload["frames"][0])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "https://" not in html
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return W.batch_size_explorer()
+
+
+def test_batch_explorer_controls_change_the_figure(batch):
+    assert set(batch.controls) == {"batch_size", "lr", "sampling"}
+    for control, value, artist in [("batch_size", 1, "sgd_path"), ("lr", 0.1, "sgd_loss"),
+                                   ("sampling", "replacement", "sgd_path"), ("batch_size", 442, "sgd_loss")]:
+        before = _line_data(batch.handles[artist])
+        title = batch.handles["title"].get_text()
+        batch.controls[control].value = value
+        assert _changed(before, _line_data(batch.handles[artist])), control
+        assert batch.handles["title"].get_text() != title
+    # the full batch in a shuffled epoch is gradient descent: its path is the GD path, one step per epoch
+    batch.controls["sampling"].value = "shuffle"
+    assert np.allclose(batch.handles["sgd_path"].get_xydata(), batch.handles["gd_path"].get_xydata())
+
+
+def test_batch_size_run_floor_and_shapes():
+    X, y, names = W.diabetes_pair()
+    assert X.shape == (442, 2) and names == ("bmi", "s5")
+    assert np.allclose(X.mean(axis=0), 0) and np.allclose(y.std(), 1)
+    small, large = (W.batch_size_run(X, y, B, lr=0.03, epochs=2, sampling="replacement") for B in (2, 32))
+    assert small["trace"].steps == 2 * 221 and large["trace"].steps == 2 * 14
+    assert small["full"].steps == 2
+    assert small["floor"] == pytest.approx(16 * large["floor"], rel=1e-12)
+    # a rate beyond 2/L has no stationary floor
+    assert W.batch_size_run(X, y, 4, lr=0.75, epochs=1)["floor"] is None
+    with pytest.raises(ValueError, match="features"):
+        W.diabetes_pair(("bmi", "weight"))
+
+
+def test_batch_static_export_is_small(batch):
+    assert len(batch.static_grid()) <= 80
+    html = batch.to_html()
+    assert len(html) < 1.5e6
+    payload = _payload(html)
+    assert len(set(payload["index"])) > 0.8 * len(payload["index"])
