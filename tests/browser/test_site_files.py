@@ -1,0 +1,65 @@
+"""The built site as files: offline-ready (no CDN but MathJax), light pages, and alt text on every figure.
+
+Runs after the book build (`make build`); in CI a missing site is a failure.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "_build" / "html"
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+MAX_PAGE_BYTES = 3_000_000
+
+
+def _pages():
+    if not SITE.is_dir():
+        if IN_CI:
+            pytest.fail(f"the site is not built ({SITE})")
+        pytest.skip(f"site test skipped: the site is not built ({SITE}); run `make build`")
+    return sorted(SITE.rglob("*.html"))
+
+
+def _soup(path):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_pages_stay_light():
+    sizes = {p.relative_to(SITE).as_posix(): p.stat().st_size for p in _pages()}
+    heaviest = max(sizes, key=sizes.get)
+    print(f"heaviest page: {heaviest} {sizes[heaviest] / 1e6:.2f} MB")
+    assert sizes[heaviest] < MAX_PAGE_BYTES, f"{heaviest} is {sizes[heaviest] / 1e6:.2f} MB"
+
+
+def test_nothing_a_reader_needs_comes_from_a_cdn():
+    offenders = []
+    for page in _pages():
+        soup = _soup(page)
+        for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+            for el in soup.find_all(tag):
+                url = el.get(attr) or ""
+                if tag == "link" and "stylesheet" not in (el.get("rel") or []) and el.get("as") != "script":
+                    continue
+                if url.startswith(("http://", "https://", "//")) and "mathjax" not in url.lower():
+                    offenders.append(f"{page.relative_to(SITE)}: <{tag} {attr}={url}>")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_every_figure_has_alt_text():
+    missing = []
+    for page in _pages():
+        if "book" not in page.parts:
+            continue
+        for img in _soup(page).find_all("img"):
+            alt = (img.get("alt") or "").strip()
+            src = img.get("src") or ""
+            if "logo" in " ".join(img.get("class") or []) or "logo" in src:
+                continue
+            if not alt or alt == src or alt.lower().endswith((".png", ".svg", ".jpg")):
+                missing.append(f"{page.relative_to(SITE)}: {src[:60]}")
+    assert not missing, "figures without alt text:\n" + "\n".join(missing)
