@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "problems", "optim", "schedules", "loop", "training", "data", "models", "mlp",
-    "gradcheck", "boosting", "plots", "widgets", "exercises", "cli",
+    "gradcheck", "boosting", "rangetest", "plots", "widgets", "exercises", "cli",
     "batching", "noise", "momentum",
 }
 

@@ -276,7 +276,7 @@ def basins(result, ax=None, *, title=None, legend: bool = True):
     ax = new_axes(ax)
     labels = np.asarray(result["labels"])
     k = len(result["minima"])
-    cmap = ListedColormap([BASIN_DIVERGED, BASIN_UNSETTLED] + [color(i) for i in range(k)])
+    cmap = ListedColormap([BASIN_UNSETTLED, BASIN_DIVERGED] + [color(i) for i in range(k)])  # labels -2, -1, 0, ..
     norm = BoundaryNorm(np.arange(-2.5, k + 0.5), cmap.N)
     mesh = ax.pcolormesh(result["x"], result["y"], labels, cmap=cmap, norm=norm, shading="nearest")
     markers = None
@@ -288,7 +288,7 @@ def basins(result, ax=None, *, title=None, legend: bool = True):
         ax.set_ylabel("start $w_2$")
         ax.set_aspect("auto")
     else:
-        for i, m in enumerate(minima[:, 0]):
+        for m in minima[:, 0]:
             ax.axvline(m, color="black", linewidth=0.8, linestyle=":")
         ax.set_xlabel("start $w_0$")
         ax.set_ylabel(r"learning rate $\eta$")
@@ -301,7 +301,7 @@ def basins(result, ax=None, *, title=None, legend: bool = True):
         handles = [Patch(color=color(i), label=f"minimum at {np.array2string(minima[i], precision=2)}")
                    for i in range(k) if i in present]
         if -1 in present:
-            handles.append(Patch(color=BASIN_DIVERGED, label="diverged (loss grew)"))
+            handles.append(Patch(color=BASIN_DIVERGED, label="diverged"))
         if -2 in present:
             handles.append(Patch(facecolor=BASIN_UNSETTLED, edgecolor="0.6", label="not settled"))
         ax.legend(handles=handles, loc="upper right", fontsize="x-small", framealpha=0.9)

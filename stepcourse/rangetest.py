@@ -1,0 +1,395 @@
+r"""The learning-rate range test (Smith 2017), and noisy gradients to test it on.
+
+One short run whose rate grows geometrically, step by step, from ``lr_min`` to ``lr_max``:
+
+.. math::
+
+    \eta_k = \eta_{\min} \left(\frac{\eta_{\max}}{\eta_{\min}}\right)^{k / (n - 1)}, \qquad k = 0, \dots, n - 1.
+
+While the rate is small the loss barely moves; then it falls; past the largest rate the problem
+tolerates it rises and blows up. The test records the loss after every step, smooths it, and reads
+off rates from the curve. On a quadratic with largest curvature :math:`L` a step with rate
+:math:`\eta` multiplies the error along the steepest direction by :math:`|1 - \eta L|`, so the loss
+stops falling where :math:`\eta` crosses :math:`2/L`: the test's *edge* estimates that threshold.
+
+>>> import stepcourse as sc
+>>> rt = lr_range_test(sc.problems.parabola(curvature=4.0))
+>>> bool(0.85 * 2 / 4.0 <= rt.suggestion <= 2 / 4.0)
+True
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .schedules import exponential
+
+__all__ = ["RangeTest", "lr_range_test", "with_gradient_noise", "METHODS"]
+
+#: The heuristics :func:`lr_range_test` can read off the smoothed curve.
+METHODS = ("edge", "steepest")
+
+
+@dataclass(frozen=True, eq=False)
+class RangeTest:
+    """The record of a learning-rate range test.
+
+    Attributes
+    ----------
+    lrs : ndarray, shape (k,)
+        The rate of each step taken (``k`` is less than the requested steps when the loss blew up).
+    losses : ndarray, shape (k,)
+        The loss right after each step: ``losses[j]`` shows the effect of ``lrs[j]`` (and of the rates
+        before it). For a problem it is ``f(x) - f*`` (``f*`` = 0 when no minimum is known); for a
+        model, the loss of the next mini-batch at the new parameters.
+    smoothed : ndarray, shape (k,)
+        ``losses`` smoothed by an exponential moving average run forward and then backward, so it
+        does not lag behind the rate (equal to ``losses`` when ``smoothing`` is 0). The average is
+        taken over the logarithms of the losses (a geometric mean) when they cannot be negative.
+    start_loss : float
+        The loss before the first step.
+    edge : float
+        The rate at the minimum of ``smoothed``: the largest rate at which the loss was still falling.
+    steepest : float
+        The rate at which ``log(smoothed)`` fell fastest per unit of ``log(lr)`` (up to the edge).
+    method : str
+        Which of the two is the :attr:`suggestion`.
+    stopped_at : int or None
+        The step at which the loss blew up and the sweep ended (None: it ran to ``lr_max``).
+    smoothing : float
+        The moving-average factor used.
+    name : str
+        What was tested, for titles.
+    """
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    start_loss: float
+    edge: float
+    steepest: float
+    method: str = "edge"
+    stopped_at: Optional[int] = None
+    smoothing: float = 0.0
+    name: str = ""
+
+    @property
+    def suggestion(self) -> float:
+        """The suggested rate: :attr:`edge` or :attr:`steepest`, as chosen by :attr:`method`."""
+        return self.edge if self.method == "edge" else self.steepest
+
+    @property
+    def steps(self) -> int:
+        """Number of steps taken."""
+        return len(self.lrs)
+
+    @property
+    def ratio(self) -> float:
+        """The factor between consecutive rates of the sweep (its resolution)."""
+        return float(self.lrs[1] / self.lrs[0]) if len(self.lrs) > 1 else float("nan")
+
+    def __repr__(self) -> str:
+        end = f"blew up at step {self.stopped_at}" if self.stopped_at is not None else "ran to the end"
+        return (f"RangeTest({self.name or 'run'}: {self.steps} steps, lr {self.lrs[0]:.3g}..{self.lrs[-1]:.3g}, "
+                f"{end}; edge {self.edge:.3g}, steepest {self.steepest:.3g}, suggestion ({self.method}) "
+                f"{self.suggestion:.3g})")
+
+
+def _smooth(values: np.ndarray, beta: float):
+    """Bias-corrected exponential moving average forward (causal), then backward over the result."""
+    if beta == 0.0:
+        return values.copy(), values.copy()
+    forward = np.empty_like(values)
+    m = 0.0
+    for i, v in enumerate(values):
+        m = beta * m + (1 - beta) * v
+        forward[i] = m / (1 - beta ** (i + 1))
+    both = np.empty_like(values)
+    m = 0.0
+    for j, i in enumerate(range(len(values) - 1, -1, -1)):
+        m = beta * m + (1 - beta) * forward[i]
+        both[i] = m / (1 - beta ** (j + 1))
+    return forward, both
+
+
+def _sweep_optimizer(opt, schedule):
+    """An optimizer like ``opt`` (default plain SGD) whose learning rate is the sweep ``schedule``."""
+    if opt is None:
+        from .optim import SGD
+
+        return SGD(lr=schedule)
+    if isinstance(opt, type):
+        return opt(lr=schedule)
+    if dataclasses.is_dataclass(opt) and hasattr(opt, "lr") and callable(getattr(opt, "step", None)):
+        return dataclasses.replace(opt, lr=schedule)
+    raise TypeError(f"opt must be an optimizer from sc.optim (an instance or a class), or None for plain SGD; "
+                    f"got {type(opt).__name__}")
+
+
+def _check_positive(name: str, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number; got {type(value).__name__}") from None
+    if not (np.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
+    return v
+
+
+def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: float = 1e-6,
+                  lr_max: float = 10.0, steps: int = 100, batch_size: Optional[int] = None,
+                  smoothing: Optional[float] = None, stop_factor: float = 4.0, method: str = "edge",
+                  seed=0) -> RangeTest:
+    r"""Sweep the learning rate geometrically over one run and read a rate off the loss curve.
+
+    Step :math:`k` uses the rate :math:`\eta_k = \eta_{\min} r^k` with
+    :math:`r = (\eta_{\max}/\eta_{\min})^{1/(n-1)}`; the run stops early once the causally smoothed loss
+    exceeds ``stop_factor`` times its lowest value (or stops being finite). Two readings of the curve:
+
+    - ``edge``: the rate at the minimum of the smoothed loss, the largest rate at which the loss still
+      fell (Smith's upper bound for a cyclical or one-cycle schedule). On a quadratic whose curvature is
+      :math:`L` in every direction it estimates the stability threshold :math:`2/L`: a step lowers the
+      loss exactly when :math:`|1 - \eta L| < 1`, so without smoothing the edge is the last rate of the
+      sweep below :math:`2/L`, within one factor :math:`r` of it. When curvatures differ the steep
+      directions are solved early in the sweep, and the loss only shows their instability after they
+      have grown back: the edge then lies *above* :math:`2/L`. Gradient noise moves it the other way.
+    - ``steepest``: the rate where :math:`\log` of the smoothed loss falls fastest per unit of
+      :math:`\log \eta`; on a 1-D quadratic that is near :math:`1/L`, the one-step rate.
+
+    Parameters
+    ----------
+    target : Problem or model
+        A :class:`~stepcourse.problems.Problem` (gradients from ``target.grad``; deterministic unless
+        the problem is noisy, see :func:`with_gradient_noise`), or a model with
+        ``loss_and_grad(params, X, y)`` trained on ``data``.
+    opt : optimizer or optimizer class, optional
+        Its hyperparameters are kept and its ``lr`` replaced by the sweep (default: plain SGD).
+    data : (X, y) or Dataset
+        Training data, for a model.
+    params : dict, optional
+        Starting parameters for a model (default ``target.init_params(n_features, seed=seed)``).
+    x0 : array_like, optional
+        Start for a problem (default ``target.x0``).
+    lr_min, lr_max : float
+        The first and the last rate of the sweep.
+    steps : int
+        Number of steps (the sweep's resolution is :attr:`RangeTest.ratio`).
+    batch_size : int, optional
+        Rows per step for a model; None means the whole training set (deterministic). Mini-batches are
+        drawn in a fresh random order each epoch, from ``seed``.
+    smoothing : float in [0, 1), optional
+        Moving-average factor :math:`\beta`. Default: 0 for an exact loss (a problem without gradient
+        noise, a model on full batches), 0.9 for noisy ones (mini-batches, a problem from
+        :func:`with_gradient_noise`). Smoothing an exact curve only blurs it: its sharp fall near
+        :math:`1/L` drags the minimum of the smoothed curve to larger rates.
+    stop_factor : float
+        End the sweep once the smoothed loss exceeds this multiple of its lowest value (for a problem
+        without a known minimum, whose loss may be negative: once it has risen by ``stop_factor - 1``
+        times the magnitude of its lowest value).
+    method : {"edge", "steepest"}
+        Which reading is :attr:`RangeTest.suggestion`.
+    seed : int, None or numpy Generator
+        For mini-batches and the default initial parameters.
+
+    Returns
+    -------
+    RangeTest
+
+    Examples
+    --------
+    >>> import stepcourse as sc
+    >>> rt = lr_range_test(sc.problems.parabola(curvature=10.0), lr_min=1e-4, lr_max=10.0, steps=200)
+    >>> bool(2 / 10.0 / rt.ratio <= rt.edge < 2 / 10.0)
+    True
+    """
+    lr_min = _check_positive("lr_min", lr_min)
+    lr_max = _check_positive("lr_max", lr_max)
+    if not lr_max > lr_min:
+        raise ValueError(f"lr_max must be larger than lr_min={lr_min:g}; got lr_max={lr_max!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 3:
+        raise ValueError(f"steps must be an integer >= 3; got {steps!r}")
+    steps = int(steps)
+    stop_factor = _check_positive("stop_factor", stop_factor)
+    if not stop_factor > 1:
+        raise ValueError(f"stop_factor must be > 1; got {stop_factor!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                                   or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive integer or None; got {batch_size!r}")
+
+    # The sweep is an exponential schedule with a factor above 1.
+    ratio = (lr_max / lr_min) ** (1.0 / (steps - 1))
+    optimizer = _sweep_optimizer(opt, exponential(lr_min, gamma=ratio))
+    is_problem = callable(getattr(target, "grad", None)) and callable(getattr(target, "f", None))
+    if is_problem:
+        if data is not None or params is not None:
+            raise ValueError("data and params are for a model; a Problem starts at x0")
+        evaluate, start, name, stochastic = _problem_loop(target, x0)
+        log_space = not np.isnan(target.f_min)  # losses are gaps above a known minimum: never negative
+    elif callable(getattr(target, "loss_and_grad", None)):
+        if data is None:
+            raise ValueError("a model needs data=(X, y) to train on")
+        evaluate, start, name, stochastic = _model_loop(target, data, params, batch_size, seed)
+        log_space = True  # the course's model losses (squared error, cross-entropy) are never negative
+    else:
+        raise TypeError(f"target must be a Problem (with f and grad) or a model with loss_and_grad; "
+                        f"got {type(target).__name__}")
+    if smoothing is None:
+        smoothing = 0.9 if stochastic else 0.0
+    beta = float(smoothing)
+    if not 0.0 <= beta < 1.0:
+        raise ValueError(f"smoothing must be in [0, 1); got {smoothing!r}")
+
+    lrs = np.empty(steps)
+    losses = np.empty(steps)
+    state = optimizer.init(start)
+    current = start
+    tiny = np.finfo(float).tiny
+
+    def scaled(v):
+        # Average logarithms when losses are positive: a sweep's losses span many decades.
+        return np.log(max(v, tiny)) if log_space and not np.isnan(v) else v
+
+    # Overflow is expected once the rate is too large: the sweep stops there, without warnings.
+    with np.errstate(all="ignore"):
+        start_loss, grads = evaluate(current)
+        if not np.isfinite(start_loss):
+            raise ValueError("the loss is not finite at the start")
+        ema, best, stopped_at, n = 0.0, np.inf, None, 0
+        for k in range(steps):
+            lrs[k] = optimizer.lr_at(k)
+            current, state = optimizer.step(current, grads, state)
+            loss, grads = evaluate(current)
+            losses[k] = loss
+            n = k + 1
+            ema = beta * ema + (1 - beta) * scaled(loss)
+            now = ema / (1 - beta ** n)
+            if not (np.isfinite(now) and np.isfinite(loss)):
+                stopped_at = n - 1
+                break
+            best = min(best, now)
+            limit = best + np.log(stop_factor) if log_space else best + (stop_factor - 1) * max(abs(best), tiny)
+            if now > limit:
+                stopped_at = n - 1
+                break
+    lrs, losses = lrs[:n].copy(), losses[:n].copy()
+    finite = np.isfinite(losses)
+    # A blown-up last loss is drawn (and smoothed) as the largest finite loss of the run.
+    fill = max([float(start_loss)] + losses[finite].tolist())
+    values = np.where(finite, losses, fill)
+    if log_space:
+        smoothed = np.exp(_smooth(np.log(np.maximum(values, tiny)), beta)[1])
+    else:
+        smoothed = _smooth(values, beta)[1]
+    i_edge = int(np.argmin(smoothed))
+    with np.errstate(all="ignore"):
+        log_s = np.log(np.maximum(smoothed, np.finfo(float).tiny))
+    slope = np.gradient(log_s, np.log(lrs)) if n > 1 else np.zeros(1)
+    i_steep = int(np.argmin(slope[: i_edge + 1]))
+    return RangeTest(lrs=lrs, losses=losses, smoothed=smoothed, start_loss=float(start_loss),
+                     edge=float(lrs[i_edge]), steepest=float(lrs[i_steep]), method=method, stopped_at=stopped_at,
+                     smoothing=beta, name=name)
+
+
+def _problem_loop(problem, x0):
+    x = np.array(problem.x0 if x0 is None else x0, dtype=float).reshape(problem.dim)
+    ref = 0.0 if np.isnan(problem.f_min) else problem.f_min
+
+    def evaluate(x):
+        return float(problem.f(x)) - ref, problem.grad(x)
+
+    batch, rows = getattr(problem, "batch_size", None), getattr(problem, "n", None)
+    stochastic = getattr(problem, "noise", 0.0) > 0 or (batch is not None and batch != rows)
+    return evaluate, x, problem.name, stochastic
+
+
+def _model_loop(model, data, params, batch_size, seed):
+    try:
+        X, y = data
+    except (TypeError, ValueError):
+        raise TypeError(f"data must be an (X, y) pair or a Dataset; got {type(data).__name__}") from None
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],) or X.shape[0] == 0:
+        raise ValueError(f"data must hold X of shape (n, d) and y of shape (n,); got X {X.shape} and y {y.shape}")
+    n = X.shape[0]
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if params is None:
+        params = model.init_params(X.shape[1], seed=rng.integers(2**31))
+    full = batch_size is None or batch_size >= n
+
+    def batch_stream():
+        while True:  # a fresh order every epoch, every row once per epoch
+            order = rng.permutation(n)
+            for s in range(0, n, batch_size):
+                yield order[s:s + batch_size]
+
+    stream = None if full else batch_stream()
+
+    def evaluate(p):
+        if full:
+            loss, grads = model.loss_and_grad(p, X, y)
+        else:
+            idx = next(stream)
+            loss, grads = model.loss_and_grad(p, X[idx], y[idx])
+        return float(loss), grads
+
+    return evaluate, params, type(model).__name__, not full
+
+
+def with_gradient_noise(problem, noise: float, seed=0):
+    r"""A copy of ``problem`` whose gradient carries independent Gaussian noise: the textbook model of SGD.
+
+    .. math::
+
+        g(x) = \nabla f(x) + \sigma \xi, \qquad \xi \sim \mathcal N(0, I), \text{ fresh at every call}
+
+    ``f`` stays exact, so a :class:`~stepcourse.loop.Trace` records the true loss of each noisy
+    iterate. On the 1-D quadratic :math:`f(w) = \tfrac a2 (w - w^*)^2`, gradient descent with a constant
+    rate :math:`\eta < 2/a` settles into a stationary spread around the minimum,
+
+    .. math::
+
+        \mathbb E\,(w - w^*)^2 = \frac{\eta\,\sigma^2}{a\,(2 - \eta a)},
+
+    from :math:`e_{k+1} = (1 - \eta a)\,e_k - \eta\sigma\xi_k`: the variance :math:`v` solves
+    :math:`v = (1 - \eta a)^2 v + \eta^2\sigma^2`. A smaller rate gives a lower floor.
+
+    The noise stream lives in the returned problem: call this function again (same ``seed``) to
+    replay a run.
+
+    Parameters
+    ----------
+    problem : Problem
+    noise : float
+        The standard deviation :math:`\sigma \ge 0` of each gradient coordinate's noise.
+    seed : int, None or numpy Generator
+
+    >>> import stepcourse as sc
+    >>> p = with_gradient_noise(sc.problems.parabola(), noise=0.0)
+    >>> float(p.grad(2.0)[0]), p.noise
+    (2.0, 0.0)
+    """
+    try:
+        sigma = float(noise)
+    except (TypeError, ValueError):
+        raise TypeError(f"noise must be a number; got {type(noise).__name__}") from None
+    if not (np.isfinite(sigma) and sigma >= 0):
+        raise ValueError(f"noise must be a non-negative finite number; got {noise!r}")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    exact = problem.grad
+
+    def grad(x):
+        g = exact(x)
+        return g + sigma * rng.standard_normal(g.shape) if sigma > 0 else g
+
+    noisy = dataclasses.replace(problem, grad=grad, name=f"{problem.name}, gradient noise {sigma:g}")
+    for key in ("A", "eigenvalues"):  # keep what quadratics carry beyond the dataclass fields
+        if hasattr(problem, key):
+            object.__setattr__(noisy, key, getattr(problem, key))
+    object.__setattr__(noisy, "noise", sigma)
+    object.__setattr__(noisy, "exact_grad", exact)
+    return noisy
