@@ -13,6 +13,8 @@ help:
 	@echo "make test   - set up .venv and run unit tests, every notebook (nbval), the strict build and the browser test"
 	@echo "make lab    - open the chapters in JupyterLab with stepcourse installed (editable)"
 	@echo "make bench  - run the benchmarks in bench/ and print their figures"
+	@echo "make student               - instructors: the student version of every chapter into student/"
+	@echo "make grade SUBMISSIONS=... - instructors: grade submitted notebooks into grades/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +57,15 @@ bench: $(VENV)/.test-stamp
 
 lab: $(VENV)/.lab-stamp
 	$(BIN)/jupyter lab book
+
+# Instructors: the student version of every chapter into student/ (FORCE=1 writes over an old one).
+student: $(VENV)/.book-stamp
+	$(BIN)/stepcourse student --out student $(if $(FORCE),--force)
+
+# Instructors: grade notebooks into grades/: make grade SUBMISSIONS="collected/*.ipynb" [TIMEOUT=300] [JOBS=2] [FORCE=1]
+grade: $(VENV)/.book-stamp
+	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade SUBMISSIONS="collected/*.ipynb" [TIMEOUT=300] [JOBS=2] [FORCE=1]'; exit 2; }
+	$(BIN)/stepcourse grade $(SUBMISSIONS) --out grades $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
 
 clean:
 	rm -rf _build

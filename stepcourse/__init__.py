@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "optim", "schedules", "loop", "training", "data", "models", "mlp",
     "gradcheck", "boosting", "rangetest", "plots", "widgets", "exercises", "cli",
-    "batching", "noise", "momentum",
+    "batching", "noise", "momentum", "trees", "boosting_losses",
 }
 
 # Flat names: attribute -> (module, name in module).
