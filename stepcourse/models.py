@@ -86,7 +86,9 @@ def bce_with_logits(z, y):
     z = np.asarray(z, dtype=float)
     y = np.asarray(y, dtype=float)
     n = z.shape[0]
-    loss = float(np.mean(np.logaddexp(0.0, z) - y * z))
+    # log(1 + e^z) - y z written as y log(1 + e^-z) + (1 - y) log(1 + e^z): the same number, but with no
+    # cancellation of two large terms when the prediction is confident (z = 17 and y = 1 leaves 2e-8).
+    loss = float(np.mean(y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)))
     return loss, (sigmoid(z) - y) / n
 
 

@@ -172,3 +172,12 @@ def test_the_mlp_is_re_exported():
     from stepcourse.models import MLP
 
     assert MLP is sc.mlp.MLP
+
+
+def test_confident_prediction_keeps_an_accurate_loss():
+    # z = 17.7 with y = 1: the loss is 2e-8; written as log(1 + e^z) - y z it would lose half its digits
+    X, y, params = _data(4973, n=1, d=5, classify=True)
+    errs = check_grad(lambda p: LogisticRegression().loss_and_grad(p, X, y), params)
+    assert max(errs.values()) < THRESHOLD, errs
+    loss, _ = bce_with_logits(np.array([17.67, -17.67]), np.array([1.0, 0.0]))
+    assert loss == pytest.approx(np.log1p(np.exp(-17.67)), rel=1e-12)
