@@ -40,11 +40,12 @@ book: $(VENV)/.book-stamp
 test: $(VENV)/.test-stamp
 	$(MAKE) --no-print-directory unit notebooks build browser
 
+# Both cores: tests and notebooks run in two worker processes (a notebook stays on one worker).
 unit: $(VENV)/.test-stamp
-	$(BIN)/python -m pytest tests --ignore=tests/browser -q
+	$(BIN)/python -m pytest tests --ignore=tests/browser -q -n 2
 
 notebooks: $(VENV)/.test-stamp
-	$(BIN)/python -m pytest --nbval-lax book -q -p no:randomly
+	$(BIN)/python -m pytest --nbval-lax book -q -n 2 --dist loadfile
 
 build: $(VENV)/.test-stamp
 	$(JB) build . $(JB_FLAGS)
