@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 JB     := $(BIN)/jupyter-book
 # Warnings are errors; --keep-going reports them all before failing.
 JB_FLAGS := -W -n --keep-going
+# One BLAS thread per process: the suite already keeps both cores busy, and oversubscribed BLAS threads
+# made a notebook several times slower on a loaded machine.
+book test unit notebooks build browser bench: export OPENBLAS_NUM_THREADS := 1
+book test unit notebooks build browser bench: export OMP_NUM_THREADS := 1
 
 .PHONY: help book test unit notebooks build browser bench lab student grade clean
 
