@@ -1,6 +1,6 @@
 """Drawing with matplotlib: every function takes ``ax=None`` and returns what it drew.
 
-No function here calls ``plt.show()`` or changes global settings. Colours come from :data:`PALETTE`,
+Nothing here displays a figure or changes matplotlib's global settings. Colours come from :data:`PALETTE`,
 the Okabe-Ito palette, which stays distinguishable under the common forms of colour blindness.
 """
 from __future__ import annotations
