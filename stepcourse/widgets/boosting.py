@@ -119,6 +119,8 @@ def boosting_explorer(stage: int = 3, lr: float = 0.3, *, loss: str = "squared_e
         res_title = ax_res.set_title("", fontsize="medium")
         handles = {"fit": fit_line, "next": next_line, "points": points, "tree": tree_line, "step": step_line,
                    "fit_title": fit_title, "res_title": res_title}
+        # The data, axes and legends are drawn once and cached; only these move (blitting).
+        handles["animated"] = [next_line, fit_line, points, tree_line, step_line, fit_title, res_title]
         update(handles, data)
         return handles
 

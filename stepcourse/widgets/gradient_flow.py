@@ -221,7 +221,9 @@ def gradient_flow_explorer(depth: int = 10, activation: str = "sigmoid", init: s
         for ax, (_, _, _, lim) in zip(axes, PANELS):
             ax.set_ylim(*lim)
             ax.set_xlim(0.5, depths[-1] + 1.5)
-        handles = {"lines": lines, "axes": axes, "title": fig.suptitle("", fontsize="medium")}
+        title = fig.suptitle("", fontsize="medium")
+        # Only the curves and the title move: the axes are drawn once and cached (blitting).
+        handles = {"lines": lines, "axes": axes, "title": title, "animated": [*lines, title]}
         update(handles, data)
         return handles
 
@@ -232,7 +234,10 @@ def gradient_flow_explorer(depth: int = 10, activation: str = "sigmoid", init: s
             values = np.asarray(getattr(stats, attr), dtype=float)
             shown = np.where(np.isfinite(values), np.maximum(values, 1e-300), np.nan)
             line.set_data(layers, shown)
-            ax.set_ylim(*_limits(shown, lim))
+            new_lim = _limits(shown, lim)
+            if tuple(ax.get_ylim()) != tuple(new_lim):
+                ax.set_ylim(*new_lim)
+                handles["redraw"] = True  # the cached axes are out of date
         handles["title"].set_text(data["title"])
 
     return Explorer(
