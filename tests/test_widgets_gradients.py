@@ -116,3 +116,49 @@ def test_backprop_static_export_is_self_contained():
     assert len(page) < 3_000_000
     frames = re.search(r'class="sc-frames">(.*?)</script>', page).group(1)
     assert frames.count("iVBOR") >= 10  # distinct PNG frames
+
+
+# -- blitting: the cached background plus the redrawn artists is the picture a full draw gives ---------------
+
+def _blit_vs_full_draw(ex, **moves):
+    """Pixels that differ between the frame after ``moves`` (blitted) and a full draw of the same figure."""
+    ex.render()  # caches the background
+    for name, value in moves.items():
+        ex.controls[name].value = value
+    blitted = ex.render().copy()
+    animated = [a for a in ex.handles["animated"] if a is not None]
+    for artist in animated:
+        artist.set_animated(False)
+    ex.figure.canvas.draw()
+    full = np.asarray(ex.figure.canvas.buffer_rgba()).copy()
+    for artist in animated:
+        artist.set_animated(True)
+    return int(np.any(blitted != full, axis=-1).sum())
+
+
+@pytest.mark.parametrize("factory, moves", [
+    ("gradient_field_explorer", {"x": -4.0, "y": 4.0}),   # a long gradient: the right panel's limits grow
+    ("gradient_field_explorer", {"x": 3.0, "y": 2.0}),    # a minimum: no arrow
+    ("finite_difference_explorer", {"h": 1e-15}),
+    ("finite_difference_explorer", {"h": 1e-1}),
+    ("backprop_explorer", {"stage": 7}),
+])
+def test_blitted_frames_match_a_full_draw(factory, moves):
+    ex = getattr(sc.widgets, factory)()
+    assert ex.handles["animated"]
+    moves = {k: ex.specs[k].nearest(v) for k, v in moves.items()}
+    assert _blit_vs_full_draw(ex, **moves) == 0
+
+
+def test_gradient_field_layout_fits_the_longest_tick_labels():
+    ex = sc.widgets.gradient_field_explorer()
+    ax, ax_dir = ex.figure.axes
+    ex.render()
+    positions = [a.get_position().bounds for a in ex.figure.axes]
+    renderer = ex.figure.canvas.get_renderer()
+    for x, y in [(-4.0, 4.0), (3.0, 2.0), (0.0, 0.0), (-0.25, -0.75), (4.75, 4.75)]:  # the last: max |grad f|
+        ex.set(x=ex.specs["x"].nearest(x), y=ex.specs["y"].nearest(y))
+        ex.render()
+        assert [a.get_position().bounds for a in ex.figure.axes] == positions  # the panels stay in place
+        labels = ax_dir.yaxis.get_tightbbox(renderer)  # tick labels and axis label of the right panel
+        assert labels.x0 >= ax.get_window_extent(renderer).x1, (x, y)

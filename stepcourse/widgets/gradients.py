@@ -22,6 +22,31 @@ __all__ = ["gradient_field_explorer", "level_set_through", "finite_difference_ex
            "NeuronGraph"]
 
 
+# -- a layout for every state ----------------------------------------------------------------------------
+
+def _fit_layout(fig, states) -> None:
+    """Fix the axes of ``fig`` where every state's tick labels, axis labels and titles fit.
+
+    Each of ``states`` (callables) sets the limits, scales and titles of one state; the figure's
+    constrained layout is computed for each, and every axes keeps the innermost edges any state needed.
+    The layout is then frozen: a Choice control can switch states without a new layout, and all frames
+    of the static export line up.
+    """
+    from matplotlib.transforms import Bbox
+
+    engine = fig.get_layout_engine()
+    edges = []
+    for state in states:
+        state()
+        engine.execute(fig)
+        edges.append([ax.get_position().extents for ax in fig.axes])  # (x0, y0, x1, y1) per axes
+    edges = np.array(edges)
+    inner = np.concatenate([edges[:, :, :2].max(axis=0), edges[:, :, 2:].min(axis=0)], axis=1)
+    fig.set_layout_engine("none")
+    for ax, box in zip(fig.axes, inner):
+        ax.set_position(Bbox.from_extents(*box))
+
+
 # -- the gradient on contours ------------------------------------------------------------------------------
 
 def level_set_through(problem, point, n: int = 300):
@@ -34,23 +59,34 @@ def level_set_through(problem, point, n: int = 300):
         the level set's tangent at the vertex nearest ``point`` and the gradient there (0 means
         perpendicular; None when the gradient vanishes or no level set is found).
     """
+    return _level_set_finder(problem, n)(point)
+
+
+def _level_set_finder(problem, n: int = 300):
+    # The grid and the contour generator depend on the problem only: build them once, query per point.
     import contourpy
 
     X, Y, P = problem.grid(n)
     Z = problem.f(P)
-    point = np.asarray(point, dtype=float).reshape(2)
-    level = float(problem.f(point))
-    if not (Z.min() < level < Z.max()):
-        return [], None
-    lines = [np.asarray(seg) for seg in contourpy.contour_generator(X, Y, Z).lines(level) if len(seg) > 1]
-    g = problem.grad(point)
-    if not lines or not np.linalg.norm(g) > 0:
-        return lines, None
-    seg = min(lines, key=lambda s: float(np.min(np.linalg.norm(s - point, axis=1))))
-    i = int(np.argmin(np.linalg.norm(seg - point, axis=1)))
-    tangent = seg[min(i + 1, len(seg) - 1)] - seg[max(i - 1, 0)]
-    cos = abs(float(tangent @ g)) / (np.linalg.norm(tangent) * np.linalg.norm(g))
-    return lines, cos
+    z_lo, z_hi = float(Z.min()), float(Z.max())
+    generator = contourpy.contour_generator(X, Y, Z)
+
+    def find(point):
+        point = np.asarray(point, dtype=float).reshape(2)
+        level = float(problem.f(point))
+        if not (z_lo < level < z_hi):
+            return [], None
+        lines = [np.asarray(seg) for seg in generator.lines(level) if len(seg) > 1]
+        g = problem.grad(point)
+        if not lines or not np.linalg.norm(g) > 0:
+            return lines, None
+        seg = min(lines, key=lambda s: float(np.min(np.linalg.norm(s - point, axis=1))))
+        i = int(np.argmin(np.linalg.norm(seg - point, axis=1)))
+        tangent = seg[min(i + 1, len(seg) - 1)] - seg[max(i - 1, 0)]
+        cos = abs(float(tangent @ g)) / (np.linalg.norm(tangent) * np.linalg.norm(g))
+        return lines, cos
+
+    return find
 
 
 def gradient_field_explorer(problem=None, x: Optional[float] = None, y: Optional[float] = None, *,
@@ -82,13 +118,14 @@ def gradient_field_explorer(problem=None, x: Optional[float] = None, y: Optional
     ys = np.round(np.linspace(y_lo, y_hi, int(n_positions) + 2)[1:-1], 10)
     arrow_len = 0.16 * min(x_hi - x_lo, y_hi - y_lo)
     thetas = np.linspace(-np.pi, np.pi, 361)
+    level_set = _level_set_finder(problem)
 
     def compute(x, y):
         p = np.array([x, y], dtype=float)
         g = problem.grad(p)
         norm = float(np.linalg.norm(g))
         unit = g / norm if norm > 0 else np.zeros(2)
-        lines, cos = level_set_through(problem, p)
+        lines, cos = level_set(p)
         return {"point": p, "f": float(problem.f(p)), "grad": g, "norm": norm, "unit": unit,
                 "angle": float(np.arctan2(g[1], g[0])) if norm > 0 else None,
                 "level_set": lines, "tangent_cos": cos,
@@ -113,9 +150,9 @@ def gradient_field_explorer(problem=None, x: Optional[float] = None, y: Optional
         (dot,) = ax.plot([], [], "o", color=plots.color(1), markeredgecolor="black", markersize=7, zorder=5)
         ax.plot([], [], color=plots.color(1), linewidth=2.2, label=r"$\nabla f$ (steepest ascent)")
         ax.plot([], [], color=plots.color(0), linewidth=1.6, linestyle="--", label=r"$-\nabla f$ (steepest descent)")
-        ax.legend(loc="lower left", fontsize="x-small", framealpha=0.9)
+        legend = ax.legend(loc="lower left", fontsize="x-small", framealpha=0.9)
         ax.set_title(problem.name, fontsize="medium")
-        ax_dir.axhline(0, color="0.6", linewidth=0.8)
+        zero = ax_dir.axhline(0, color="0.6", linewidth=0.8)
         (curve,) = ax_dir.plot(thetas * 180 / np.pi, data["directional"], color=plots.color(2), linewidth=1.8,
                                label=r"$D_u f = \nabla f \cdot u$")
         (peak,) = ax_dir.plot([], [], "o", color=plots.color(1), markersize=7, label=r"max $= \|\nabla f\|$")
@@ -124,13 +161,26 @@ def gradient_field_explorer(problem=None, x: Optional[float] = None, y: Optional
         ax_dir.set_xticks(np.arange(-180, 181, 90))
         ax_dir.set_xlabel(r"direction $\theta$ of $u = (\cos\theta, \sin\theta)$ (degrees)")
         ax_dir.set_ylabel("slope of $f$ along $u$")
-        ax_dir.legend(loc="lower right", fontsize="x-small")
+        legend_dir = ax_dir.legend(loc="lower right", fontsize="x-small")
         ax_dir.grid(True, alpha=0.3)
         title = fig.suptitle("", fontsize="medium")
         handles = {"level": level, "tangent": tangent, "up": up, "down": down, "dot": dot, "curve": curve,
-                   "peak": peak, "zeros": zeros, "ax_dir": ax_dir, "title": title}
+                   "peak": peak, "zeros": zeros, "ax_dir": ax_dir, "title": title,
+                   # Redrawn each frame in the order of a full draw: gridlines, data, the frame, the legend
+                   # on top. The contours and the x axes stay cached.
+                   "animated": [level, tangent, up, down, dot, *ax.spines.values(), legend,
+                                ax_dir.yaxis, zero, curve, peak, zeros, *ax_dir.spines.values(), legend_dir,
+                                title]}
         update(handles, data)
+        # The right panel's y limits follow |grad f|: lay out once for the widest tick labels on the grid.
+        norms = np.linalg.norm(problem.grad(np.stack(np.meshgrid(xs, ys), axis=-1)), axis=-1).ravel()
+        spans = [_span(v) for v in np.quantile(norms, [0.0, 0.1, 0.5, 0.9, 1.0])]
+        _fit_layout(fig, [lambda lim=lim: ax_dir.set_ylim(-lim, lim) for lim in spans])
+        ax_dir.set_ylim(-_span(data["norm"]), _span(data["norm"]))
         return handles
+
+    def _span(norm):
+        return 1.15 * max(float(norm), 1e-12)
 
     def update(h, data):
         p, u, norm = data["point"], data["unit"], data["norm"]
@@ -143,8 +193,7 @@ def gradient_field_explorer(problem=None, x: Optional[float] = None, y: Optional
         perp = np.array([-u[1], u[0]]) * 0.7 * arrow_len
         h["tangent"].set_data([p[0] - perp[0], p[0] + perp[0]], [p[1] - perp[1], p[1] + perp[1]])
         h["curve"].set_ydata(data["directional"])
-        lim = 1.15 * max(norm, 1e-12)
-        h["ax_dir"].set_ylim(-lim, lim)
+        h["ax_dir"].set_ylim(-_span(norm), _span(norm))
         if data["angle"] is not None:
             a = np.degrees(data["angle"])
             h["peak"].set_data([a], [norm])
@@ -238,21 +287,26 @@ def finite_difference_explorer(func: str = "sin", x: float = 1.0, h: float = 1e-
         ax.set_xlabel("step $h$")
         ax.set_ylabel(r"error $|D_h f(x) - f'(x)|$")
         ax.set_title(f"${tex}'({x:g})$ by differences", fontsize="medium")
-        ax.legend(loc="lower left", fontsize="small")
+        legend = ax.legend(loc="lower left", fontsize="small")
         ax.grid(True, which="major", alpha=0.3)
         (view,) = ax_zoom.plot(s, data["view"], color="0.25", linewidth=1.4, drawstyle="steps-mid",
                                label=r"$(f(x+sh) - f(x))/h$")
-        ax_zoom.plot(s, exact * s, color=plots.color(2), linewidth=1.2, label="tangent")
+        (tangent,) = ax_zoom.plot(s, exact * s, color=plots.color(2), linewidth=1.2, label="tangent")
         (sec_f,) = ax_zoom.plot([], [], "--", color=plots.color(0), linewidth=1.4, label="forward secant")
         (sec_c,) = ax_zoom.plot([], [], "--", color=plots.color(1), linewidth=1.4, label="central secant")
         (pts,) = ax_zoom.plot([], [], "o", color="0.2", markersize=4)
         ax_zoom.set_xlabel("offset $s$ (in units of $h$)")
         ax_zoom.set_ylabel(r"$(f(x + s h) - f(x)) / h$")
-        ax_zoom.legend(loc="upper left", fontsize="x-small")
+        legend_zoom = ax_zoom.legend(loc="upper left", fontsize="x-small")
         ax_zoom.grid(True, alpha=0.3)
         title = fig.suptitle("", fontsize="medium")
         handles = {"vline": vline, "mf": mf, "mc": mc, "view": view, "sec_f": sec_f, "sec_c": sec_c,
-                   "pts": pts, "ax_zoom": ax_zoom, "title": title}
+                   "pts": pts, "ax_zoom": ax_zoom, "title": title,
+                   # Redrawn each frame in the order of a full draw (data, frame, legend). The right panel's
+                   # y limits follow the data, so its y axis and the fixed tangent move too; the error
+                   # curves and the x axes stay cached.
+                   "animated": [vline, mf, mc, *ax.spines.values(), legend, ax_zoom.yaxis, view, tangent, sec_f,
+                                sec_c, pts, *ax_zoom.spines.values(), legend_zoom, title]}
         update(handles, data)
         return handles
 
@@ -424,7 +478,10 @@ def backprop_explorer(stage: int = 0) -> Explorer:
         ax.text(7.2, -1.1, "blue, above: the node's value (forward pass)\norange, below: ∂L/∂node (backward pass)",
                 fontsize=8, color="0.3", ha="right", va="top")
         title = ax.set_title("", fontsize="medium")
-        handles = {"boxes": boxes, "v": vtexts, "g": gtexts, "title": title}
+        handles = {"boxes": boxes, "v": vtexts, "g": gtexts, "title": title,
+                   # The edges and the key stay cached; the nodes (their outline marks the current one) and
+                   # the numbers are redrawn, on top of the edges as in a full draw.
+                   "animated": [*boxes.values(), *vtexts.values(), *gtexts.values(), title]}
         update(handles, data)
         return handles
 

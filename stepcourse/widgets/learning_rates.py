@@ -20,6 +20,7 @@ from ..problems import himmelblau, quadratic, rosenbrock, six_hump_camel
 from ..rangetest import with_gradient_noise
 from ..schedules import constant, cosine_annealing, exponential, linear_warmup, one_cycle, step_decay
 from ._explorer import Choice, Explorer, Slider
+from .gradients import _fit_layout
 
 __all__ = ["basin_map", "sharpest_curvature", "explorer_problems", "learning_rate_explorer", "make_schedule",
            "SCHEDULES", "schedule_run", "schedule_explorer"]
@@ -228,41 +229,65 @@ def learning_rate_explorer(problem: str = "Himmelblau (4 minima)", lr: float = 0
                 "gaps": gaps, "message": _outcome(trace, p, rate, float(lr), tol)}
 
     def build_left(ax, data):
-        ax.cla()
         p = data["problem"]
-        mesh = plots.basins(data["basins"], ax, legend=False)["mesh"]
+        basins = plots.basins(data["basins"], ax, legend=False)
+        mesh = basins["mesh"]
         mesh.set_alpha(0.45)
-        plots.contour(p, ax, filled=False, levels=16, show_minima=True)
+        drawn = plots.contour(p, ax, filled=False, levels=16, show_minima=True)
         (line,) = ax.plot([], [], "-o", color="black", markersize=2.5, linewidth=1.3, label="path from the start")
-        ax.plot(*p.x0, "s", color="black", markersize=6, markerfacecolor="white")
-        ax.set_title(f"{p.name}: path over the basin map", fontsize="medium")
-        return {"mesh": mesh, "path": line}
+        (start,) = ax.plot(*p.x0, "s", color="black", markersize=6, markerfacecolor="white")
+        # The basin map changes with the rate and lies under the contours: the whole picture inside the
+        # left axes is redrawn each frame, in this order (the frame, ticks and labels stay cached).
+        return {"mesh": mesh, "path": line,
+                "left": [mesh, basins["minima"], drawn["contour"], drawn["minima"], line, start]}
+
+    def frame(h, key):
+        # Limits, scales and titles of both panels for one surface (the artists come from build_left).
+        p, steps = catalog[key]
+        (x_lo, x_hi), (y_lo, y_hi) = p.bounds
+        h["ax"].set_xlim(x_lo, x_hi)
+        h["ax"].set_ylim(y_lo, y_hi)
+        h["ax"].set_title(f"{p.name}: path over the basin map", fontsize="medium")
+        gap0 = max(float(p.f(p.x0) - p.f_min), 1e-12)
+        h["ax_loss"].set_xlim(0, steps)
+        h["ax_loss"].set_ylim(1e-14 * gap0, 1e7 * gap0)
+
+    def show(h, data):
+        # Each surface's artists are built on its first visit and kept, hidden while another one is shown.
+        key = data["key"]
+        if key not in h["panels"]:
+            h["panels"][key] = build_left(h["ax"], data)
+        for other, panel in h["panels"].items():
+            for artist in panel["left"]:
+                if artist is not None:
+                    artist.set_visible(other == key)
+        h.update(h["panels"][key], key=key)
+        h["animated"] = [*h["left"], *h["ax"].spines.values(), h["loss"], h["end"], *h["ax_loss"].spines.values(),
+                         h["title"]]
+        frame(h, key)
 
     def draw(fig, data):
         ax, ax_loss = fig.subplots(1, 2, width_ratios=[1.1, 1])
-        h = {"ax": ax, "ax_loss": ax_loss, "key": data["key"], **build_left(ax, data)}
+        h = {"ax": ax, "ax_loss": ax_loss, "panels": {}}
         (h["loss"],) = ax_loss.plot([], [], color=plots.color(0), linewidth=1.6)
         (h["end"],) = ax_loss.plot([], [], "x", color=plots.color(1), markersize=10, markeredgewidth=2)
         _lean_log_axis(ax_loss)
         ax_loss.set_xlabel("step $k$")
         ax_loss.set_ylabel("$f(w_k) - f^*$ (log scale)")
+        ax_loss.set_title("loss above the minimum", fontsize="medium")
         ax_loss.grid(True, alpha=0.3)
         h["title"] = fig.suptitle("", fontsize="medium")
-        _limits(h, data)
+        show(h, data)
         update(h, data)
+        # One layout that fits every surface's tick labels: switching keeps the panels in place.
+        _fit_layout(fig, [lambda key=key: frame(h, key) for key in catalog])
+        frame(h, data["key"])
         return h
 
-    def _limits(h, data):
-        gap0 = max(float(data["gaps"][0]), 1e-12)
-        h["ax_loss"].set_xlim(0, data["steps"])
-        h["ax_loss"].set_ylim(1e-14 * gap0, 1e7 * gap0)
-        h["ax_loss"].set_title("loss above the minimum", fontsize="medium")
-
     def update(h, data):
-        if data["key"] != h["key"]:  # a new surface: rebuild the left panel (slider moves stay in place)
-            h.update(build_left(h["ax"], data))
-            h["key"] = data["key"]
-            _limits(h, data)
+        if data["key"] != h["key"]:  # a new surface: new limits and ticks, so everything is drawn again
+            show(h, data)
+            h["redraw"] = True
         h["mesh"].set_array(data["basins"]["labels"].ravel())
         xs = data["trace"].xs
         h["path"].set_data(xs[:, 0], xs[:, 1])
@@ -389,13 +414,14 @@ def schedule_explorer(schedule: str = "cosine", lr: float = 0.1, final: float = 
         (h_ref_lr,) = ax_lr.plot(data["t"], np.full(steps, data["lr"]), color="0.5", linestyle="--",
                                  linewidth=1.3, label="constant rate")
         (h_lr,) = ax_lr.plot(data["t"], data["lrs"], color=plots.color(1), linewidth=2, label="schedule")
-        ax_lr.axhline(threshold, color=plots.color(7), linestyle=":", linewidth=1.2, label="2/L (diverges above)")
+        h_threshold = ax_lr.axhline(threshold, color=plots.color(7), linestyle=":", linewidth=1.2,
+                                    label="2/L (diverges above)")
         _lean_log_axis(ax_lr)
         ax_lr.set_ylim(1e-5, 1.0)
         ax_lr.set_xlim(0, steps)
         ax_lr.set_xlabel("step $t$")
         ax_lr.set_ylabel(r"learning rate $\eta_t$ (log scale)")
-        ax_lr.legend(loc="lower left", fontsize="x-small")
+        legend_lr = ax_lr.legend(loc="lower left", fontsize="x-small")
         ax_lr.grid(True, alpha=0.3)
         (h_ref,) = ax_loss.plot([], [], color="0.5", linewidth=1, label="constant rate")
         (h_run,) = ax_loss.plot([], [], color=plots.color(1), linewidth=1.2, label="schedule")
@@ -406,10 +432,14 @@ def schedule_explorer(schedule: str = "cosine", lr: float = 0.1, final: float = 
         ax_loss.set_ylim(1e-6, 1e4)
         ax_loss.set_xlabel("step $t$")
         ax_loss.set_ylabel("$f(w_t) - f^*$ (log scale)")
-        ax_loss.legend(loc="upper right", fontsize="x-small")
+        legend_loss = ax_loss.legend(loc="upper right", fontsize="x-small")
         ax_loss.grid(True, alpha=0.3)
         h = {"lr": h_lr, "ref_lr": h_ref_lr, "run": h_run, "ref": h_ref, "floor": h_floor,
              "ax_lr": ax_lr, "ax_loss": ax_loss, "title": fig.suptitle("", fontsize="medium")}
+        # Redrawn each frame in the order of a full draw: the threshold over the rates, then the frame, the
+        # legends on top. The ticks and grids stay cached.
+        h["animated"] = [h_ref_lr, h_lr, h_threshold, *ax_lr.spines.values(), legend_lr,
+                         h_ref, h_run, h_floor, *ax_loss.spines.values(), legend_loss, h["title"]]
         update(h, data)
         return h
 

@@ -19,6 +19,7 @@ from ..loop import minimize
 from ..noise import noise_floor
 from ..problems import Problem, himmelblau, quadratic, rosenbrock, saddle, six_hump_camel
 from ._explorer import Choice, Explorer, Slider
+from .gradients import _fit_layout
 
 __all__ = ["RACE_OPTIMIZERS", "RACE_GROUPS", "RaceCourse", "race_courses", "make_optimizer", "race",
            "optimizer_race_explorer", "diabetes_pair", "batch_size_run", "batch_size_explorer"]
@@ -142,17 +143,12 @@ def optimizer_race_explorer(problem: str = "ravine (kappa = 50)", optimizers: st
         traces = {name: run(problem, name, float(lr_scale), float(momentum)) for name in RACE_GROUPS[optimizers]}
         return {"course": problem, "traces": traces, "lr_scale": float(lr_scale), "momentum": float(momentum)}
 
-    def draw_course(h, name):
+    def frame(h, name):
+        # Limits, scales and titles of both panels for one course (the artists come from build_course).
         course = courses[name]
         p = course.problem
         ax, ax_loss = h["ax"], h["ax_loss"]
-        ax.clear()
-        plots.contour(p, ax, levels=24, n=120)
         ax.set_title(f"{name}: paths from the same start", fontsize="medium")
-        ax.plot(*course.x0, "s", color="white", markeredgecolor="black", markersize=7, zorder=4)
-        h["paths"] = {}
-        for i, opt_name in enumerate(RACE_OPTIMIZERS):
-            (h["paths"][opt_name],) = ax.plot([], [], "-", color=plots.color(i), linewidth=1.6, zorder=3)
         (x_lo, x_hi), (y_lo, y_hi) = p.bounds
         ax.set_xlim(x_lo, x_hi)
         ax.set_ylim(y_lo, y_hi)
@@ -167,25 +163,49 @@ def optimizer_race_explorer(problem: str = "ravine (kappa = 50)", optimizers: st
             ax_loss.set_ylim(gap0 * 1e-12, gap0 * 1e3)
             ax_loss.set_ylabel("$f(w_k) - f^*$ (log scale)")
         ax_loss.set_xlim(0, course.steps)
-        h["course"] = name
+
+    def build_course(ax, name):
+        # The contours, the start and one path per optimizer; the contours stay cached between frames.
+        course = courses[name]
+        before = set(ax.get_children())
+        plots.contour(course.problem, ax, levels=24, n=120)
+        (start,) = ax.plot(*course.x0, "s", color="white", markeredgecolor="black", markersize=7, zorder=4)
+        paths = {}
+        for i, opt_name in enumerate(RACE_OPTIMIZERS):
+            (paths[opt_name],) = ax.plot([], [], "-", color=plots.color(i), linewidth=1.6, zorder=3)
+        return {"artists": [a for a in ax.get_children() if a not in before], "paths": paths, "start": start}
+
+    def show_course(h, name):
+        # Each course is built on its first visit and kept, hidden while another one is shown.
+        if name not in h["courses"]:
+            h["courses"][name] = build_course(h["ax"], name)
+        for other, built in h["courses"].items():
+            for artist in built["artists"]:
+                artist.set_visible(other == name)
+        h["paths"], h["start"], h["course"] = h["courses"][name]["paths"], h["courses"][name]["start"], name
+        frame(h, name)
 
     def draw(fig, data):
         ax, ax_loss = fig.subplots(1, 2, width_ratios=[1.1, 1])
         ax_loss.set_xlabel("step $k$")
         ax_loss.grid(True, alpha=0.3)
         ax_loss.set_title("Loss per step", fontsize="medium")
-        h = {"ax": ax, "ax_loss": ax_loss, "losses": {}, "ends": {}, "legend": None,
+        h = {"ax": ax, "ax_loss": ax_loss, "losses": {}, "ends": {}, "legend": None, "courses": {},
              "title": fig.suptitle("", fontsize="medium")}
         for i, name in enumerate(RACE_OPTIMIZERS):
             (h["losses"][name],) = ax_loss.plot([], [], color=plots.color(i), linewidth=1.6)
             (h["ends"][name],) = ax_loss.plot([], [], "x", color=plots.color(i), markersize=9, markeredgewidth=2)
-        draw_course(h, data["course"])
+        show_course(h, data["course"])
         update(h, data)
+        # One layout that fits every course's tick labels: switching keeps the panels in place.
+        _fit_layout(fig, [lambda name=name: frame(h, name) for name in courses])
+        frame(h, data["course"])
         return h
 
     def update(h, data):
-        if data["course"] != h["course"]:
-            draw_course(h, data["course"])
+        if data["course"] != h["course"]:  # new limits and ticks: everything is drawn again
+            show_course(h, data["course"])
+            h["redraw"] = True
         course = courses[data["course"]]
         p = course.problem
         shown, labels = [], []
@@ -206,6 +226,10 @@ def optimizer_race_explorer(problem: str = "ravine (kappa = 50)", optimizers: st
             h["legend"].remove()
         h["legend"] = h["ax_loss"].legend(shown, labels, loc="lower left", fontsize="x-small", framealpha=0.85)
         h["title"].set_text(f"{course.note}; learning rates x {data['lr_scale']:g}, momentum {data['momentum']:g}")
+        # Redrawn each frame in the order of a full draw: the frame, the paths (above it) under the start,
+        # the legend on top.
+        h["animated"] = [*h["ax"].spines.values(), *h["paths"].values(), h["start"], *h["losses"].values(),
+                         *h["ends"].values(), *h["ax_loss"].spines.values(), h["legend"], h["title"]]
 
     return Explorer(
         controls={
@@ -308,7 +332,7 @@ def batch_size_explorer(batch_size: int = 16, lr: float = 0.03, sampling: str = 
         ax.set_title("Paths on the loss contours", fontsize="medium")
         (sgd_path,) = ax.plot([], [], "-", color=plots.color(1), linewidth=0.8, alpha=0.9, label="mini-batch SGD")
         (gd_path,) = ax.plot([], [], "--o", color="black", markersize=3, linewidth=1, label="full batch (GD)")
-        ax.legend(loc="lower right", fontsize="x-small")
+        legend = ax.legend(loc="lower right", fontsize="x-small")
         (sgd_loss,) = ax_loss.plot([], [], color=plots.color(1), linewidth=0.8, label="mini-batch SGD, every step")
         (gd_loss,) = ax_loss.plot([], [], "--o", color="black", markersize=3, linewidth=1, label="full batch (GD)")
         floor = ax_loss.axhline(1.0, color=plots.color(2), linestyle=":", linewidth=1.5,
@@ -320,9 +344,12 @@ def batch_size_explorer(batch_size: int = 16, lr: float = 0.03, sampling: str = 
         ax_loss.set_xlabel("epochs (passes over the data)")
         ax_loss.set_ylabel("loss above its minimum (log scale)")
         ax_loss.grid(True, alpha=0.3)
-        ax_loss.legend(loc="upper right", fontsize="x-small")
+        legend_loss = ax_loss.legend(loc="upper right", fontsize="x-small")
         h = {"sgd_path": sgd_path, "gd_path": gd_path, "sgd_loss": sgd_loss, "gd_loss": gd_loss, "floor": floor,
              "title": fig.suptitle("", fontsize="medium")}
+        # Redrawn each frame in the order of a full draw (data, frame, legend); contours and ticks stay cached.
+        h["animated"] = [sgd_path, gd_path, *ax.spines.values(), legend,
+                         sgd_loss, gd_loss, floor, *ax_loss.spines.values(), legend_loss, h["title"]]
         update(h, data)
         return h
 
