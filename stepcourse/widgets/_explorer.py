@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["Slider", "Choice", "Toggle", "Explorer"]
+__all__ = ["Slider", "Choice", "Toggle", "Explorer", "fit_layout"]
 
 
 def _fmt(value) -> str:
@@ -329,6 +329,29 @@ class Explorer:
         uid = "sc-" + hashlib.sha1("".join(frames).encode()).hexdigest()[:10]
         self._static_html = _render_static(uid, self, frames, index)
         return self._static_html
+
+
+def fit_layout(fig, states) -> None:
+    """Fix the axes of ``fig`` where every state's tick labels, axis labels and titles fit.
+
+    Each of ``states`` (callables) sets the limits, scales and titles of one state; the figure's
+    constrained layout is computed for each, and every axes keeps the innermost edges any state needed.
+    The layout is then frozen: a Choice control can switch states without a new layout, and all frames
+    of the static export line up.
+    """
+    from matplotlib.transforms import Bbox
+
+    engine = fig.get_layout_engine()
+    edges = []
+    for state in states:
+        state()
+        engine.execute(fig)
+        edges.append([ax.get_position().extents for ax in fig.axes])  # (x0, y0, x1, y1) per axes
+    edges = np.array(edges)
+    inner = np.concatenate([edges[:, :, :2].max(axis=0), edges[:, :, 2:].min(axis=0)], axis=1)
+    fig.set_layout_engine("none")
+    for ax, box in zip(fig.axes, inner):
+        ax.set_position(Bbox.from_extents(*box))
 
 
 def _control_html(uid: str, name: str, spec, position: int, current) -> str:

@@ -16,36 +16,13 @@ import numpy as np
 from .. import plots
 from ..gradcheck import EPS, step_sweep, theoretical_best_h
 from ..problems import himmelblau
-from ._explorer import Explorer, Slider
+from ._explorer import Explorer, Slider, fit_layout
 
 __all__ = ["gradient_field_explorer", "level_set_through", "finite_difference_explorer", "backprop_explorer",
            "NeuronGraph"]
 
 
 # -- a layout for every state ----------------------------------------------------------------------------
-
-def _fit_layout(fig, states) -> None:
-    """Fix the axes of ``fig`` where every state's tick labels, axis labels and titles fit.
-
-    Each of ``states`` (callables) sets the limits, scales and titles of one state; the figure's
-    constrained layout is computed for each, and every axes keeps the innermost edges any state needed.
-    The layout is then frozen: a Choice control can switch states without a new layout, and all frames
-    of the static export line up.
-    """
-    from matplotlib.transforms import Bbox
-
-    engine = fig.get_layout_engine()
-    edges = []
-    for state in states:
-        state()
-        engine.execute(fig)
-        edges.append([ax.get_position().extents for ax in fig.axes])  # (x0, y0, x1, y1) per axes
-    edges = np.array(edges)
-    inner = np.concatenate([edges[:, :, :2].max(axis=0), edges[:, :, 2:].min(axis=0)], axis=1)
-    fig.set_layout_engine("none")
-    for ax, box in zip(fig.axes, inner):
-        ax.set_position(Bbox.from_extents(*box))
-
 
 # -- the gradient on contours ------------------------------------------------------------------------------
 
@@ -175,7 +152,7 @@ def gradient_field_explorer(problem=None, x: Optional[float] = None, y: Optional
         # The right panel's y limits follow |grad f|: lay out once for the widest tick labels on the grid.
         norms = np.linalg.norm(problem.grad(np.stack(np.meshgrid(xs, ys), axis=-1)), axis=-1).ravel()
         spans = [_span(v) for v in np.quantile(norms, [0.0, 0.1, 0.5, 0.9, 1.0])]
-        _fit_layout(fig, [lambda lim=lim: ax_dir.set_ylim(-lim, lim) for lim in spans])
+        fit_layout(fig, [lambda lim=lim: ax_dir.set_ylim(-lim, lim) for lim in spans])
         ax_dir.set_ylim(-_span(data["norm"]), _span(data["norm"]))
         return handles
 

@@ -19,8 +19,7 @@ from ..optim import SGD
 from ..problems import himmelblau, quadratic, rosenbrock, six_hump_camel
 from ..rangetest import with_gradient_noise
 from ..schedules import constant, cosine_annealing, exponential, linear_warmup, one_cycle, step_decay
-from ._explorer import Choice, Explorer, Slider
-from .gradients import _fit_layout
+from ._explorer import Choice, Explorer, Slider, fit_layout
 
 __all__ = ["basin_map", "sharpest_curvature", "explorer_problems", "learning_rate_explorer", "make_schedule",
            "SCHEDULES", "schedule_run", "schedule_explorer"]
@@ -280,7 +279,7 @@ def learning_rate_explorer(problem: str = "Himmelblau (4 minima)", lr: float = 0
         show(h, data)
         update(h, data)
         # One layout that fits every surface's tick labels: switching keeps the panels in place.
-        _fit_layout(fig, [lambda key=key: frame(h, key) for key in catalog])
+        fit_layout(fig, [lambda key=key: frame(h, key) for key in catalog])
         frame(h, data["key"])
         return h
 

@@ -18,8 +18,7 @@ from ..batching import SAMPLINGS, minibatch_least_squares
 from ..loop import minimize
 from ..noise import noise_floor
 from ..problems import Problem, himmelblau, quadratic, rosenbrock, saddle, six_hump_camel
-from ._explorer import Choice, Explorer, Slider
-from .gradients import _fit_layout
+from ._explorer import Choice, Explorer, Slider, fit_layout
 
 __all__ = ["RACE_OPTIMIZERS", "RACE_GROUPS", "RaceCourse", "race_courses", "make_optimizer", "race",
            "optimizer_race_explorer", "diabetes_pair", "batch_size_run", "batch_size_explorer"]
@@ -198,7 +197,7 @@ def optimizer_race_explorer(problem: str = "ravine (kappa = 50)", optimizers: st
         show_course(h, data["course"])
         update(h, data)
         # One layout that fits every course's tick labels: switching keeps the panels in place.
-        _fit_layout(fig, [lambda name=name: frame(h, name) for name in courses])
+        fit_layout(fig, [lambda name=name: frame(h, name) for name in courses])
         frame(h, data["course"])
         return h
 
