@@ -265,9 +265,18 @@ class Optimizer:
         lr = self.lr_at(state.step)
         # Overflow on a diverging run is expected: torch propagates inf/nan silently, and so do we.
         with np.errstate(all="ignore"):
-            results = [self._update(p, g, b, lr, state.step + 1) for p, g, b in zip(ps, gs, buffers)]
+            results = [self._update_leaf(p, g, b, lr, state.step + 1) for p, g, b in zip(ps, gs, buffers)]
         new_params = _rebuild(keys, [r[0] for r in results])
         return new_params, self._State(step=state.step + 1, **self._gather(keys, [r[1] for r in results]))
+
+    def _update_leaf(self, p, g, buffers, lr, step):
+        """``_update`` on one array; a 0-d array (a scalar bias, say) is updated as a 1-element vector,
+        because numpy turns 0-d results into scalars, which cannot receive in-place results."""
+        if p.ndim > 0:
+            return self._update(p, g, buffers, lr, step)
+        lift = {k: (None if v is None else np.reshape(v, 1)) for k, v in buffers.items()}
+        new_p, new_b = self._update(p.reshape(1), np.reshape(g, 1), lift, lr, step)
+        return new_p.reshape(()), {k: (None if v is None else np.reshape(v, ())) for k, v in new_b.items()}
 
     # -- state <-> per-array buffers ------------------------------------------------------------
     def _names(self):

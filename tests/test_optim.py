@@ -352,3 +352,22 @@ def test_clip_grad_norm_validation():
             sc.optim.clip_grad_norm(g, 1.0, bad)
     clipped, total = sc.optim.clip_grad_norm(np.array([3.0, -4.0]), 1.0, "inf")
     assert total == 4.0
+
+
+@pytest.mark.parametrize("make", [
+    lambda: sc.optim.SGD(lr=0.1, momentum=0.9, nesterov=True),
+    lambda: sc.optim.Adagrad(lr=0.1),
+    lambda: sc.optim.RMSprop(lr=0.01, centered=True, momentum=0.5),
+    lambda: sc.optim.Adam(lr=0.1, amsgrad=True),
+    lambda: sc.optim.AdamW(lr=0.1),
+], ids=["SGD", "Adagrad", "RMSprop", "Adam", "AdamW"])
+def test_zero_dimensional_parameters_step_like_any_other(make):
+    # a scalar bias (shape ()) next to a weight vector: each coordinate must follow the same rule
+    opt = make()
+    params = {"w": np.array([0.5, 0.5]), "b": np.array(0.5)}
+    grads = {"w": np.array([1.0, 1.0]), "b": np.array(1.0)}
+    state = opt.init(params)
+    for _ in range(4):
+        params, state = opt.step(params, grads, state)
+    assert isinstance(params["b"], np.ndarray) and params["b"].shape == ()
+    assert params["b"] == pytest.approx(params["w"][0], abs=1e-15)
