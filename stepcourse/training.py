@@ -142,6 +142,18 @@ class History:
         """The loss early stopping watches: validation if present, else training."""
         return self.val_loss if self.val_loss is not None else self.train_loss
 
+    def __repr__(self) -> str:
+        # A summary a learner can read at a glance; the arrays are one attribute away.
+        parts = [f"{self.epochs_run} epochs ({self.steps} steps)", f"train loss {self.train_loss[-1]:.4g}"]
+        if self.val_loss is not None:
+            parts.append(f"val loss {self.val_loss[-1]:.4g}, best {self.val_loss[self.best_epoch]:.4g} "
+                         f"at epoch {self.best_epoch}")
+        if self.diverged:
+            parts.append(f"diverged at step {self.diverged_at}")
+        elif self.stopped_epoch is not None:
+            parts.append(f"stopped early at epoch {self.stopped_epoch}" + (", best restored" if self.restored else ""))
+        return f"History({'; '.join(parts)})"
+
 
 def global_norm(grads) -> float:
     r"""The Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_k \lVert g_k \rVert^2}`.
