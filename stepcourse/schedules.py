@@ -21,17 +21,10 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
+from .optim import _real  # the same argument check as the optimizers'
+
 __all__ = ["Schedule", "constant", "step_decay", "exponential", "cosine_annealing", "one_cycle",
            "linear_warmup"]
-
-
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    return v
 
 
 def _non_negative(name: str, value: Any) -> float:
