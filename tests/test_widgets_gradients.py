@@ -7,6 +7,7 @@ import pytest
 import stepcourse as sc
 from stepcourse.gradcheck import THRESHOLD, check_grad, numerical_grad
 from stepcourse.widgets.gradients import NeuronGraph, level_set_through
+from explorer_checks import blit_vs_full_draw
 
 
 def _png_changes(ex, name, value):
@@ -120,22 +121,6 @@ def test_backprop_static_export_is_self_contained():
 
 # -- blitting: the cached background plus the redrawn artists is the picture a full draw gives ---------------
 
-def _blit_vs_full_draw(ex, **moves):
-    """Pixels that differ between the frame after ``moves`` (blitted) and a full draw of the same figure."""
-    ex.render()  # caches the background
-    for name, value in moves.items():
-        ex.controls[name].value = value
-    blitted = ex.render().copy()
-    animated = [a for a in ex.handles["animated"] if a is not None]
-    for artist in animated:
-        artist.set_animated(False)
-    ex.figure.canvas.draw()
-    full = np.asarray(ex.figure.canvas.buffer_rgba()).copy()
-    for artist in animated:
-        artist.set_animated(True)
-    return int(np.any(blitted != full, axis=-1).sum())
-
-
 @pytest.mark.parametrize("factory, moves", [
     ("gradient_field_explorer", {"x": -4.0, "y": 4.0}),   # a long gradient: the right panel's limits grow
     ("gradient_field_explorer", {"x": 3.0, "y": 2.0}),    # a minimum: no arrow
@@ -147,7 +132,7 @@ def test_blitted_frames_match_a_full_draw(factory, moves):
     ex = getattr(sc.widgets, factory)()
     assert ex.handles["animated"]
     moves = {k: ex.specs[k].nearest(v) for k, v in moves.items()}
-    assert _blit_vs_full_draw(ex, **moves) == 0
+    assert blit_vs_full_draw(ex, **moves) == 0
 
 
 def test_gradient_field_layout_fits_the_longest_tick_labels():

@@ -9,6 +9,7 @@ import pytest
 import stepcourse as sc
 from stepcourse.widgets.learning_rates import (LR_FRACTIONS, SCHEDULES, basin_map, explorer_problems,
                                                make_schedule, schedule_run, sharpest_curvature)
+from explorer_checks import blit_vs_full_draw
 
 
 def _png_changes(ex, name, value):
@@ -187,35 +188,19 @@ def test_static_exports_are_small_and_self_contained():
 
 # -- blitting and layout ------------------------------------------------------------------------------------
 
-def _blit_vs_full_draw(ex, **moves):
-    """Pixels that differ between the frame after ``moves`` (blitted) and a full draw of the same figure."""
-    ex.render()  # caches the background
-    for name, value in moves.items():
-        ex.controls[name].value = value
-    blitted = ex.render().copy()
-    animated = [a for a in ex.handles["animated"] if a is not None]
-    for artist in animated:
-        artist.set_animated(False)
-    ex.figure.canvas.draw()
-    full = np.asarray(ex.figure.canvas.buffer_rgba()).copy()
-    for artist in animated:
-        artist.set_animated(True)
-    return int(np.any(blitted != full, axis=-1).sum())
-
-
 def test_learning_rate_explorer_blits_what_a_full_draw_shows():
     ex = sc.widgets.learning_rate_explorer()
     # The basin map lies under the contours, so the left panel's contents are redrawn each frame; only
     # the one-pixel ends of the tick marks, which a full draw puts over the map's edge, may differ.
-    assert _blit_vs_full_draw(ex, lr=2.0) <= 20
-    assert _blit_vs_full_draw(ex, problem="Rosenbrock (curved valley)") <= 20
-    assert _blit_vs_full_draw(ex, lr=0.1) <= 20
+    assert blit_vs_full_draw(ex, lr=2.0) <= 20
+    assert blit_vs_full_draw(ex, problem="Rosenbrock (curved valley)") <= 20
+    assert blit_vs_full_draw(ex, lr=0.1) <= 20
 
 
 def test_schedule_explorer_blits_what_a_full_draw_shows():
     ex = sc.widgets.schedule_explorer()
-    assert _blit_vs_full_draw(ex, lr=0.25, final=0.001) == 0   # a diverging run crosses the legend
-    assert _blit_vs_full_draw(ex, schedule="one-cycle") == 0
+    assert blit_vs_full_draw(ex, lr=0.25, final=0.001) == 0   # a diverging run crosses the legend
+    assert blit_vs_full_draw(ex, schedule="one-cycle") == 0
 
 
 def test_switching_surfaces_keeps_the_panels_in_place_and_the_labels_inside():

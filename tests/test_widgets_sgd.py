@@ -8,6 +8,7 @@ import pytest
 
 import stepcourse as sc
 from stepcourse.widgets import sgd as W
+from explorer_checks import blit_vs_full_draw
 
 
 def _payload(html):
@@ -144,33 +145,17 @@ def test_batch_static_export_is_small(batch):
 
 # -- blitting and layout ------------------------------------------------------------------------------------
 
-def _blit_vs_full_draw(ex, **moves):
-    """Pixels that differ between the frame after ``moves`` (blitted) and a full draw of the same figure."""
-    ex.render()  # caches the background
-    for name, value in moves.items():
-        ex.controls[name].value = value
-    blitted = ex.render().copy()
-    animated = [a for a in ex.handles["animated"] if a is not None]
-    for artist in animated:
-        artist.set_animated(False)
-    ex.figure.canvas.draw()
-    full = np.asarray(ex.figure.canvas.buffer_rgba()).copy()
-    for artist in animated:
-        artist.set_animated(True)
-    return int(np.any(blitted != full, axis=-1).sum())
-
-
 def test_race_explorer_blits_what_a_full_draw_shows():
     ex = W.optimizer_race_explorer()
-    assert _blit_vs_full_draw(ex, lr_scale=4.0, momentum=0.5) == 0   # diverging paths cross the frame
-    assert _blit_vs_full_draw(ex, problem="saddle", optimizers="all six") == 0
-    assert _blit_vs_full_draw(ex, lr_scale=0.25) == 0
+    assert blit_vs_full_draw(ex, lr_scale=4.0, momentum=0.5) == 0   # diverging paths cross the frame
+    assert blit_vs_full_draw(ex, problem="saddle", optimizers="all six") == 0
+    assert blit_vs_full_draw(ex, lr_scale=0.25) == 0
 
 
 def test_batch_explorer_blits_what_a_full_draw_shows():
     ex = W.batch_size_explorer()
-    assert _blit_vs_full_draw(ex, batch_size=1, lr=0.6) == 0
-    assert _blit_vs_full_draw(ex, sampling="replacement", batch_size=4) == 0
+    assert blit_vs_full_draw(ex, batch_size=1, lr=0.6) == 0
+    assert blit_vs_full_draw(ex, sampling="replacement", batch_size=4) == 0
 
 
 def test_switching_courses_keeps_the_panels_in_place_and_the_labels_inside(race):
