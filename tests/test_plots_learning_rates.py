@@ -30,11 +30,11 @@ def test_range_test_plot_leaves_zero_losses_out_of_the_log_axis():
 
 def test_schedule_curves_plot_the_rates_of_each_schedule():
     scheds = {"cosine": sc.schedules.cosine_annealing(0.1, 50), "constant": 0.05}
-    lines = sc.plots.schedule_curves(scheds, 50, log=True)
+    lines = sc.plots.schedule_curves(scheds, 50, log=True)["lines"]
     assert len(lines) == 2 and lines[0].axes.get_yscale() == "log"
     np.testing.assert_allclose(lines[0].get_ydata(), scheds["cosine"].lrs(50))
     assert np.all(lines[1].get_ydata() == 0.05)
-    single = sc.plots.schedule_curves(sc.schedules.exponential(1.0, 0.5), 4)
+    single = sc.plots.schedule_curves(sc.schedules.exponential(1.0, 0.5), 4)["lines"]
     np.testing.assert_allclose(single[0].get_ydata(), [1.0, 0.5, 0.25, 0.125])
 
 
@@ -64,6 +64,10 @@ def test_basins_plot_in_1d_has_the_rate_on_the_vertical_axis():
     assert linear["mesh"].axes.get_yscale() == "linear"
 
 
-@pytest.mark.parametrize("name", ["range_test", "schedule_curves", "basins"])
-def test_new_plot_functions_are_exported(name):
-    assert name in sc.plots.__all__ and callable(getattr(sc.plots, name))
+def test_every_plot_function_is_exported():
+    import inspect
+
+    public = {name for name, f in inspect.getmembers(sc.plots, inspect.isfunction)
+              if not name.startswith("_") and f.__module__ == "stepcourse.plots"}
+    assert public <= set(sc.plots.__all__)
+    assert all(hasattr(sc.plots, name) for name in sc.plots.__all__)
