@@ -21,94 +21,30 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from numbers import Real
 from typing import Any, Callable, Union
 
 import numpy as np
 
+from ._tree import leaves, rebuild
+from ._validation import (check_choice, check_flag, check_fraction, check_learning_rate, check_non_negative,
+                          check_number, check_positive, describe)
+
 __all__ = [
     "Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW",
-    "SGDState", "AdagradState", "RMSpropState", "AdamState", "clip_grad_norm",
+    "SGDState", "AdagradState", "RMSpropState", "AdamState", "clip_grad_norm", "by_name", "NAMES",
 ]
 
 LR = Union[float, Callable[[int], float]]
+_F64 = np.dtype(np.float64)
 
 
 # --------------------------------------------------------------------------------------------------
-# Argument checks: every message names the argument, the value and what is allowed.
-
-def _real(name: str, value: Any) -> float:
-    """``value`` as a finite float, or TypeError/ValueError naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    return v
-
-
-def _at_least(name: str, value: Any, low: float = 0.0) -> float:
-    v = _real(name, value)
-    if not v >= low:
-        raise ValueError(f"{name} must be >= {low:g}; got {value!r}")
-    return v
-
-
-def _unit(name: str, value: Any, *, closed: bool) -> float:
-    """A number in [0, 1] (``closed``) or [0, 1)."""
-    v = _real(name, value)
-    if not (0.0 <= v <= 1.0 if closed else 0.0 <= v < 1.0):
-        raise ValueError(f"{name} must be in [0, 1{']' if closed else ')'}; got {value!r}")
-    return v
-
-
-def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
-    return bool(value)
-
-
-def _learning_rate(value: Any) -> LR:
-    if callable(value):
-        return value
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.integer, np.floating)):
-        raise TypeError(f"lr must be a non-negative number or a schedule (a callable t -> lr, e.g. "
-                        f"sc.schedules.cosine_annealing); got {type(value).__name__} {value!r}")
-    v = float(value)
-    if not (math.isfinite(v) and v >= 0):
-        raise ValueError(f"lr must be a finite number >= 0 or a schedule; got {value!r}")
-    return v
-
-
-# --------------------------------------------------------------------------------------------------
-# Parameters: one array or a dict of arrays. Internally a tuple of keys (None for one array) and a
-# list of float64 arrays, which the optimizers update one by one.
-
-def _array(x: Any, name: str) -> np.ndarray:
-    try:
-        return np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an array of real numbers; got {type(x).__name__}") from None
-
-
-def _tree(x: Any, name: str):
-    if isinstance(x, Mapping):
-        if not x:
-            raise ValueError(f"{name} is an empty dict; give at least one array")
-        keys = tuple(x)
-        return keys, [_array(x[k], f"{name}[{k!r}]") for k in keys]
-    return None, [_array(x, name)]
-
-
-def _rebuild(keys, leaves):
-    if keys is None:
-        return leaves[0]
-    return dict(zip(keys, leaves))
-
+# Argument checks (every message names the argument, the value and what is allowed) come from
+# stepcourse._validation; parameters (one array or a dict of arrays) are walked by stepcourse._tree.
 
 def _matching_grads(keys, ps, grads):
     """The gradients in the order of ``keys``, checked against the parameters' structure and shapes."""
-    gkeys, gs = _tree(grads, "grads")
+    gkeys, gs = leaves(grads, "grads")
     if (keys is None) != (gkeys is None):
         kinds = ("an array", "a dict") if keys is None else ("a dict", "an array")
         raise TypeError(f"params is {kinds[0]} but grads is {kinds[1]}; give both as arrays or both as "
@@ -250,24 +186,53 @@ class Optimizer:
 
     def init(self, params):
         """The state before the first step, for parameters shaped like ``params`` (array or dict)."""
-        keys, ps = _tree(params, "params")
+        keys, ps = leaves(params, "params")
         per_leaf = [self._init_leaf(p) for p in ps]
         return self._State(step=0, **self._gather(keys, per_leaf))
 
     def step(self, params, grads, state):
         """One step: returns ``(new_params, new_state)``; ``params``, ``grads`` and ``state`` are unchanged."""
-        keys, ps = _tree(params, "params")
+        # Overflow on a diverging run is expected: torch propagates inf/nan silently, and so do we.
+        with np.errstate(all="ignore"):
+            return self._step(params, grads, state)
+
+    def _step(self, params, grads, state):
+        """:meth:`step` without its ``errstate`` (the loops set it once for a whole run).
+
+        Fast lane: one float64 array with a gradient and a state of its shape (what ``init`` made for
+        it) goes straight to the update, with no dict round trip and no conversion. Anything else takes
+        the general path, which converts and checks everything.
+        """
+        if (type(params) is np.ndarray and type(grads) is np.ndarray and type(state) is self._State
+                and params.dtype == _F64 and grads.dtype == _F64 and params.shape == grads.shape
+                and params.ndim > 0):
+            buffers = state.__dict__.copy()
+            step = buffers.pop("step")
+            shape = params.shape
+            for value in buffers.values():
+                if value is not None and (type(value) is not np.ndarray or value.shape != shape):
+                    break
+            else:
+                lr = self.lr if self._constant_lr else self.lr_at(step)
+                new_p, new_b = self._update(params, grads, buffers, lr, step + 1)
+                new_state = object.__new__(self._State)   # the fields are known: skip __init__
+                new_b["step"] = step + 1
+                new_state.__dict__.update(new_b)
+                return new_p, new_state
+        keys, ps = leaves(params, "params")
         gs = _matching_grads(keys, ps, grads)
         if not isinstance(state, self._State):
             raise TypeError(f"state must be the {self._State.__name__} returned by "
                             f"{type(self).__name__}.init(params); got {type(state).__name__}")
         buffers = self._scatter(keys, ps, state)
         lr = self.lr_at(state.step)
-        # Overflow on a diverging run is expected: torch propagates inf/nan silently, and so do we.
-        with np.errstate(all="ignore"):
-            results = [self._update_leaf(p, g, b, lr, state.step + 1) for p, g, b in zip(ps, gs, buffers)]
-        new_params = _rebuild(keys, [r[0] for r in results])
+        results = [self._update_leaf(p, g, b, lr, state.step + 1) for p, g, b in zip(ps, gs, buffers)]
+        new_params = rebuild(keys, [r[0] for r in results])
         return new_params, self._State(step=state.step + 1, **self._gather(keys, [r[1] for r in results]))
+
+    @property
+    def _constant_lr(self) -> bool:
+        return not callable(self.lr)
 
     def _update_leaf(self, p, g, buffers, lr, step):
         """``_update`` on one array; a 0-d array (a scalar bias, say) is updated as a 1-element vector,
@@ -289,7 +254,7 @@ class Optimizer:
             if all(v is None for v in values):
                 out[name] = None
             else:
-                out[name] = _rebuild(keys, values)
+                out[name] = rebuild(keys, values)
         return out
 
     def _scatter(self, keys, ps, state):
@@ -399,12 +364,12 @@ class SGD(Optimizer):
 
     def __post_init__(self):
         set_ = object.__setattr__
-        set_(self, "lr", _learning_rate(self.lr))
-        set_(self, "momentum", _at_least("momentum", self.momentum))
-        set_(self, "dampening", _unit("dampening", self.dampening, closed=True))
-        set_(self, "weight_decay", _at_least("weight_decay", self.weight_decay))
-        set_(self, "nesterov", _flag("nesterov", self.nesterov))
-        set_(self, "maximize", _flag("maximize", self.maximize))
+        set_(self, "lr", check_learning_rate("lr", self.lr))
+        set_(self, "momentum", check_non_negative("momentum", self.momentum))
+        set_(self, "dampening", check_fraction("dampening", self.dampening, closed=True))
+        set_(self, "weight_decay", check_non_negative("weight_decay", self.weight_decay))
+        set_(self, "nesterov", check_flag("nesterov", self.nesterov))
+        set_(self, "maximize", check_flag("maximize", self.maximize))
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
             raise ValueError(f"nesterov=True requires momentum > 0 and dampening == 0; got "
                              f"momentum={self.momentum!r}, dampening={self.dampening!r}")
@@ -496,13 +461,13 @@ class Adagrad(Optimizer):
 
     def __post_init__(self):
         set_ = object.__setattr__
-        set_(self, "lr", _learning_rate(self.lr))
-        set_(self, "lr_decay", _at_least("lr_decay", self.lr_decay))
-        set_(self, "weight_decay", _at_least("weight_decay", self.weight_decay))
+        set_(self, "lr", check_learning_rate("lr", self.lr))
+        set_(self, "lr_decay", check_non_negative("lr_decay", self.lr_decay))
+        set_(self, "weight_decay", check_non_negative("weight_decay", self.weight_decay))
         set_(self, "initial_accumulator_value",
-             _at_least("initial_accumulator_value", self.initial_accumulator_value))
-        set_(self, "eps", _at_least("eps", self.eps))
-        set_(self, "maximize", _flag("maximize", self.maximize))
+             check_non_negative("initial_accumulator_value", self.initial_accumulator_value))
+        set_(self, "eps", check_non_negative("eps", self.eps))
+        set_(self, "maximize", check_flag("maximize", self.maximize))
 
     def _init_leaf(self, p):
         return {"sum": np.full(p.shape, self.initial_accumulator_value)}
@@ -587,13 +552,13 @@ class RMSprop(Optimizer):
 
     def __post_init__(self):
         set_ = object.__setattr__
-        set_(self, "lr", _learning_rate(self.lr))
-        set_(self, "alpha", _unit("alpha", self.alpha, closed=True))
-        set_(self, "eps", _at_least("eps", self.eps))
-        set_(self, "weight_decay", _at_least("weight_decay", self.weight_decay))
-        set_(self, "momentum", _at_least("momentum", self.momentum))
-        set_(self, "centered", _flag("centered", self.centered))
-        set_(self, "maximize", _flag("maximize", self.maximize))
+        set_(self, "lr", check_learning_rate("lr", self.lr))
+        set_(self, "alpha", check_fraction("alpha", self.alpha, closed=True))
+        set_(self, "eps", check_non_negative("eps", self.eps))
+        set_(self, "weight_decay", check_non_negative("weight_decay", self.weight_decay))
+        set_(self, "momentum", check_non_negative("momentum", self.momentum))
+        set_(self, "centered", check_flag("centered", self.centered))
+        set_(self, "maximize", check_flag("maximize", self.maximize))
 
     def _init_leaf(self, p):
         return {"square_avg": np.zeros(p.shape),
@@ -702,18 +667,18 @@ class Adam(Optimizer):
 
     def __post_init__(self):
         set_ = object.__setattr__
-        set_(self, "lr", _learning_rate(self.lr))
+        set_(self, "lr", check_learning_rate("lr", self.lr))
         betas = self.betas
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__"):
             raise TypeError(f"betas must be a pair of numbers (beta1, beta2); got {betas!r}")
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2); got {len(betas)} values {betas!r}")
-        set_(self, "betas", (_unit("betas[0]", betas[0], closed=False),
-                             _unit("betas[1]", betas[1], closed=False)))
-        set_(self, "eps", _at_least("eps", self.eps))
-        set_(self, "weight_decay", _at_least("weight_decay", self.weight_decay))
-        set_(self, "amsgrad", _flag("amsgrad", self.amsgrad))
-        set_(self, "maximize", _flag("maximize", self.maximize))
+        set_(self, "betas", (check_fraction("betas[0]", betas[0], closed=False),
+                             check_fraction("betas[1]", betas[1], closed=False)))
+        set_(self, "eps", check_non_negative("eps", self.eps))
+        set_(self, "weight_decay", check_non_negative("weight_decay", self.weight_decay))
+        set_(self, "amsgrad", check_flag("amsgrad", self.amsgrad))
+        set_(self, "maximize", check_flag("maximize", self.maximize))
 
     def _init_leaf(self, p):
         return {"exp_avg": np.zeros(p.shape), "exp_avg_sq": np.zeros(p.shape),
@@ -842,17 +807,11 @@ def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0):
     >>> np.round(g["w"], 6), np.round(g["b"], 6)
     (array([0.6, 0. ]), array([0.8]))
     """
-    max_norm = _real("max_norm", max_norm)
-    if not max_norm > 0:
-        raise ValueError(f"max_norm must be > 0; got {max_norm!r}")
+    max_norm = check_positive("max_norm", max_norm)
     if isinstance(norm_type, str) and norm_type.lower() == "inf":
         norm_type = math.inf
-    if isinstance(norm_type, (bool, np.bool_)) or not isinstance(norm_type, (Real, np.number)):
-        raise TypeError(f"norm_type must be a number > 0 or inf; got {type(norm_type).__name__} {norm_type!r}")
-    p = float(norm_type)
-    if not p > 0:
-        raise ValueError(f"norm_type must be > 0 or inf; got {norm_type!r}")
-    keys, gs = _tree(grads, "grads")
+    p = check_number("norm_type", norm_type, low=0, low_open=True, finite=False)
+    keys, gs = leaves(grads, "grads")
 
     def norm(a):
         a = np.abs(a.ravel())
@@ -868,4 +827,50 @@ def clip_grad_norm(grads, max_norm: float, norm_type: float = 2.0):
         total = norm(np.array([norm(g) for g in gs]))
         coef = min(max_norm / (total + 1e-6), 1.0)
         clipped = [np.multiply(g, coef) for g in gs]
-    return _rebuild(keys, clipped), total
+    return rebuild(keys, clipped), total
+
+
+# --------------------------------------------------------------------------------------------------
+# By name: what explorers and chapters choose from a menu.
+
+#: Optimizer names for :func:`by_name`: name -> (class, hyperparameters it sets unless given).
+NAMES = {
+    "SGD": (SGD, {}),
+    "momentum": (SGD, {"momentum": 0.9}),
+    "Nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
+    "Adagrad": (Adagrad, {}),
+    "RMSprop": (RMSprop, {}),
+    "Adam": (Adam, {}),
+    "AdamW": (AdamW, {}),
+}
+
+
+def by_name(name: str, **hyper) -> Optimizer:
+    """The optimizer called ``name`` (a key of :data:`NAMES`, any case), with hyperparameters ``hyper``.
+
+    ``"momentum"`` is ``SGD(momentum=0.9)`` and ``"Nesterov"`` is ``SGD(momentum=0.9, nesterov=True)``
+    unless ``momentum`` is given; ``"Nesterov"`` with ``momentum=0`` is plain SGD (Nesterov needs
+    momentum). Every other hyperparameter keeps torch's default.
+
+    >>> import stepcourse as sc
+    >>> sc.optim.by_name("adam", lr=0.1)
+    Adam(lr=0.1, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False, maximize=False)
+    >>> sc.optim.by_name("momentum", lr=0.01).momentum
+    0.9
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be an optimizer name (a string); got {describe(name)}")
+    by_lower = {k.lower(): k for k in NAMES}
+    key = by_lower.get(name.strip().lower())
+    if key is None:
+        raise ValueError(f"name must be one of {tuple(NAMES)} (any case); got {name!r}")
+    cls, preset = NAMES[key]
+    allowed = [f.name for f in fields(cls)]
+    unknown = sorted(set(hyper) - set(allowed))
+    if unknown:
+        raise TypeError(f"by_name({name!r}) makes a {cls.__name__}, whose hyperparameters are {allowed}; "
+                        f"got unexpected {unknown}")
+    kwargs = {**preset, **hyper}
+    if key == "Nesterov" and kwargs.get("momentum") == 0:
+        kwargs.pop("nesterov")
+    return cls(**kwargs)

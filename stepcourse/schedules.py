@@ -14,43 +14,16 @@ agree with it to rounding (about 1e-16 relative).
 from __future__ import annotations
 
 import math
-import operator
 from dataclasses import dataclass, fields
-from numbers import Real
 from typing import Any, Callable, Union
 
 import numpy as np
 
-from .optim import _real  # the same argument check as the optimizers'
+from ._validation import (check_choice, check_flag, check_fraction, check_integer, check_non_negative,
+                          check_number, check_positive, describe)
 
 __all__ = ["Schedule", "constant", "step_decay", "exponential", "cosine_annealing", "one_cycle",
-           "linear_warmup"]
-
-
-def _non_negative(name: str, value: Any) -> float:
-    v = _real(name, value)
-    if v < 0:
-        raise ValueError(f"{name} must be >= 0; got {value!r}")
-    return v
-
-
-def _positive(name: str, value: Any) -> float:
-    v = _real(name, value)
-    if not v > 0:
-        raise ValueError(f"{name} must be > 0; got {value!r}")
-    return v
-
-
-def _count(name: str, value: Any, low: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an integer; got {value!r}")
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}") from None
-    if n < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-    return n
+           "linear_warmup", "by_name", "for_run", "NAMES", "RUN_SHAPES"]
 
 
 class Schedule:
@@ -60,11 +33,11 @@ class Schedule:
     """
 
     def __call__(self, t) -> float:
-        return float(self._lr(_count("t", t, low=0)))
+        return float(self._lr(check_integer("t", t, low=0)))
 
     def lrs(self, steps: int) -> np.ndarray:
         """The rates of the first ``steps`` steps, ``[self(0), ..., self(steps - 1)]``."""
-        return np.array([self(t) for t in range(_count("steps", steps, low=0))], dtype=float)
+        return np.array([self(t) for t in range(check_integer("steps", steps, low=0))], dtype=float)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
@@ -182,7 +155,7 @@ def constant(lr: float) -> Schedule:
     >>> s, s(0), s(1000)
     (constant(lr=0.1), 0.1, 0.1)
     """
-    return _Constant(_non_negative("lr", lr))
+    return _Constant(check_non_negative("lr", lr))
 
 
 def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
@@ -208,8 +181,8 @@ def step_decay(lr: float, step_size: int, gamma: float = 0.1) -> Schedule:
     >>> s.lrs(6)
     array([1.  , 1.  , 0.5 , 0.5 , 0.25, 0.25])
     """
-    return _StepDecay(_non_negative("lr", lr), _count("step_size", step_size),
-                      _non_negative("gamma", gamma))
+    return _StepDecay(check_non_negative("lr", lr), check_integer("step_size", step_size, low=1),
+                      check_non_negative("gamma", gamma))
 
 
 def exponential(lr: float, gamma: float) -> Schedule:
@@ -232,7 +205,7 @@ def exponential(lr: float, gamma: float) -> Schedule:
     >>> sc.schedules.exponential(1.0, gamma=0.5).lrs(4)
     array([1.   , 0.5  , 0.25 , 0.125])
     """
-    return _Exponential(_non_negative("lr", lr), _non_negative("gamma", gamma))
+    return _Exponential(check_non_negative("lr", lr), check_non_negative("gamma", gamma))
 
 
 def cosine_annealing(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:
@@ -265,8 +238,8 @@ def cosine_annealing(lr: float, T_max: int, eta_min: float = 0.0) -> Schedule:
     >>> s.lrs(6).round(4)
     array([1.    , 0.8536, 0.5   , 0.1464, 0.    , 0.1464])
     """
-    return _CosineAnnealing(_non_negative("lr", lr), _count("T_max", T_max),
-                            _non_negative("eta_min", eta_min))
+    return _CosineAnnealing(check_non_negative("lr", lr), check_integer("T_max", T_max, low=1),
+                            check_non_negative("eta_min", eta_min))
 
 
 def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, anneal_strategy: str = "cos",
@@ -322,17 +295,13 @@ def one_cycle(max_lr: float, total_steps: int, pct_start: float = 0.3, anneal_st
     >>> round(s(0), 12), round(s(49), 12)
     (0.04, 4e-06)
     """
-    max_lr = _positive("max_lr", max_lr)
-    total_steps = _count("total_steps", total_steps)
-    pct_start = _real("pct_start", pct_start)
-    if not 0 <= pct_start <= 1:
-        raise ValueError(f"pct_start must be in [0, 1]; got {pct_start!r}")
-    if anneal_strategy not in ("cos", "linear"):
-        raise ValueError(f"anneal_strategy must be 'cos' or 'linear'; got {anneal_strategy!r}")
-    if not isinstance(three_phase, (bool, np.bool_)):
-        raise TypeError(f"three_phase must be True or False; got {three_phase!r}")
-    s = _OneCycle(max_lr, total_steps, pct_start, anneal_strategy, _positive("div_factor", div_factor),
-                  _positive("final_div_factor", final_div_factor), bool(three_phase))
+    max_lr = check_positive("max_lr", max_lr)
+    total_steps = check_integer("total_steps", total_steps, low=1)
+    pct_start = check_fraction("pct_start", pct_start)
+    check_choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
+    three_phase = check_flag("three_phase", three_phase)
+    s = _OneCycle(max_lr, total_steps, pct_start, anneal_strategy, check_positive("div_factor", div_factor),
+                  check_positive("final_div_factor", final_div_factor), bool(three_phase))
     phases = s._phases()
     if phases[0][0] == 0:
         raise ValueError(f"pct_start * total_steps must not be 1 (the warm-up phase would last zero steps); "
@@ -393,11 +362,85 @@ def linear_warmup(schedule_or_lr: Union[float, Callable[[int], float]], warmup_s
         if not (math.isfinite(first) and first >= 0):
             raise ValueError(f"schedule_or_lr must give finite rates >= 0; {after!r}(0) returned {first!r}")
     else:
-        if isinstance(schedule_or_lr, (bool, np.bool_)) or not isinstance(schedule_or_lr, (Real, np.number)):
-            raise TypeError(f"schedule_or_lr must be a number or a schedule (callable t -> lr); "
-                            f"got {type(schedule_or_lr).__name__} {schedule_or_lr!r}")
-        after = constant(_non_negative("schedule_or_lr", schedule_or_lr))
-    start_factor = _real("start_factor", start_factor)
-    if not 0 < start_factor <= 1:
-        raise ValueError(f"start_factor must be in (0, 1]; got {start_factor!r}")
-    return _LinearWarmup(after, _count("warmup_steps", warmup_steps), start_factor)
+        after = constant(check_non_negative("schedule_or_lr", schedule_or_lr))
+    start_factor = check_number("start_factor", start_factor, low=0, high=1, low_open=True)
+    return _LinearWarmup(after, check_integer("warmup_steps", warmup_steps, low=1), start_factor)
+
+
+# --------------------------------------------------------------------------------------------------
+# By name: what explorers and chapters choose from a menu.
+
+#: Schedule names for :func:`by_name`, each with the factory it calls.
+NAMES = {
+    "constant": constant, "step_decay": step_decay, "exponential": exponential,
+    "cosine_annealing": cosine_annealing, "one_cycle": one_cycle, "linear_warmup": linear_warmup,
+}
+_ALIASES = {"step decay": "step_decay", "cosine": "cosine_annealing", "one-cycle": "one_cycle",
+            "1cycle": "one_cycle", "warmup": "linear_warmup"}
+
+#: The shapes of :func:`for_run`: a whole run's schedule from a start rate, a length and an end factor.
+RUN_SHAPES = ("constant", "step decay", "exponential", "cosine", "warmup + cosine", "one-cycle")
+
+
+def _canonical(name: str) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a schedule name (a string); got {describe(name)}")
+    key = name.strip().lower()
+    key = _ALIASES.get(key, key)
+    return check_choice("name", key, tuple(NAMES))
+
+
+def by_name(name: str, **kw) -> Schedule:
+    """The schedule called ``name`` (a key of :data:`NAMES`, any case; also ``"cosine"``,
+    ``"step decay"``, ``"one-cycle"``, ``"warmup"``), made with the factory's own arguments ``kw``.
+
+    >>> import stepcourse as sc
+    >>> sc.schedules.by_name("cosine", lr=1.0, T_max=4).lrs(3).round(4)
+    array([1.    , 0.8536, 0.5   ])
+    >>> sc.schedules.by_name("Exponential", lr=1.0, gamma=0.5)
+    exponential(lr=1.0, gamma=0.5)
+    """
+    factory = NAMES[_canonical(name)]
+    try:
+        return factory(**kw)
+    except TypeError as err:
+        if "argument" not in str(err):
+            raise
+        import inspect
+
+        allowed = list(inspect.signature(factory).parameters)
+        raise TypeError(f"by_name({name!r}) takes the arguments of sc.schedules.{factory.__name__}: "
+                        f"{allowed}; got {sorted(kw)}") from None
+
+
+def for_run(shape: str, lr: float, steps: int, final: float = 0.01) -> Schedule:
+    """A schedule for a run of ``steps`` steps that starts (or peaks) at ``lr`` and ends near ``final * lr``.
+
+    - ``"constant"``: ``lr`` throughout (``final`` is ignored);
+    - ``"step decay"``: ``lr`` times ``sqrt(final)`` after each third of the run;
+    - ``"exponential"``: ``lr * gamma**t`` with ``gamma = final**(1/(steps-1))``;
+    - ``"cosine"``: half a cosine from ``lr`` to ``final * lr`` over the run;
+    - ``"warmup + cosine"``: a linear warm-up over the first tenth from ``lr/10``, then the cosine;
+    - ``"one-cycle"``: up from ``lr/25`` for 30 % of the run, then down to ``final * lr``.
+
+    >>> for_run("exponential", 1.0, 11, final=0.01).lrs(11)[[0, 5, 10]].round(12)
+    array([1.  , 0.1 , 0.01])
+    """
+    check_choice("shape", shape, RUN_SHAPES)
+    steps = check_integer("steps", steps, low=10)
+    final = check_number("final", final, low=0, high=1, low_open=True)
+    lr = check_non_negative("lr", lr)
+    if shape == "constant":
+        return constant(lr)
+    if shape == "step decay":
+        return step_decay(lr, step_size=-(-steps // 3), gamma=final ** 0.5)
+    if shape == "exponential":
+        return exponential(lr, gamma=final ** (1 / (steps - 1)))
+    if shape == "cosine":
+        return cosine_annealing(lr, T_max=steps - 1, eta_min=final * lr)
+    if shape == "warmup + cosine":
+        warm = steps // 10
+        return linear_warmup(cosine_annealing(lr, T_max=steps - 1 - warm, eta_min=final * lr), warm,
+                             start_factor=0.1)
+    div = 25.0
+    return one_cycle(lr, total_steps=steps, pct_start=0.3, div_factor=div, final_div_factor=1 / (div * final))

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import stepcourse as sc
+from stepcourse import optim
 
 HERE = Path(__file__).parent
 FIXTURE = HERE / "fixtures" / "optim_trajectories.npz"
@@ -371,3 +372,44 @@ def test_zero_dimensional_parameters_step_like_any_other(make):
         params, state = opt.step(params, grads, state)
     assert isinstance(params["b"], np.ndarray) and params["b"].shape == ()
     assert params["b"] == pytest.approx(params["w"][0], abs=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(optim.NAMES))
+def test_by_name_makes_the_named_optimizer(name):
+    opt = optim.by_name(name.lower(), lr=0.05)
+    cls, preset = optim.NAMES[name]
+    assert type(opt) is cls and opt.lr == 0.05
+    assert all(getattr(opt, k) == v for k, v in preset.items())
+
+
+def test_by_name_nesterov_without_momentum_is_plain_sgd_and_hyperparameters_pass_through():
+    assert optim.by_name("Nesterov", lr=0.1, momentum=0.0) == optim.SGD(lr=0.1)
+    assert optim.by_name("adam", lr=0.1, betas=(0.5, 0.9)).betas == (0.5, 0.9)
+
+
+def test_by_name_rejects_unknown_names_and_hyperparameters():
+    with pytest.raises(ValueError, match="name must be one of"):
+        optim.by_name("lion", lr=0.1)
+    with pytest.raises(TypeError, match="hyperparameters are"):
+        optim.by_name("adagrad", lr=0.1, momentum=0.9)
+    with pytest.raises(TypeError, match="name must be an optimizer name"):
+        optim.by_name(optim.Adam)
+
+
+def test_fast_lane_refuses_a_state_of_another_shape():
+    opt = optim.Adam(lr=0.1)
+    state = opt.init(np.zeros(3))
+    with pytest.raises(ValueError, match="shape"):
+        opt.step(np.zeros(2), np.ones(2), state)
+
+
+def test_fast_lane_gives_the_general_paths_numbers():
+    opt = optim.Adam(lr=0.1, amsgrad=True)
+    x = np.array([1.0, -2.0])
+    a, sa = x, opt.init(x)
+    d, sd = {"x": x}, opt.init({"x": x})
+    for _ in range(20):
+        a, sa = opt.step(a, 2 * a + 0.3, sa)
+        d, sd = opt.step(d, {"x": 2 * d["x"] + 0.3}, sd)
+    assert np.array_equal(a, d["x"]) and np.array_equal(sa.max_exp_avg_sq, sd.max_exp_avg_sq["x"])
+    assert sa.step == 20 and repr(sa).startswith("AdamState(step=20")

@@ -42,7 +42,7 @@ def test_matches_torch_fixture(i):
 
 def test_fixture_covers_every_schedule():
     names = {s["name"] for s in SPECS}
-    assert names == set(S.__all__) - {"Schedule"}
+    assert names == set(S.NAMES)
     inner = {s["args"]["schedule_or_lr"]["name"] for s in SPECS
              if s["name"] == "linear_warmup" and isinstance(s["args"]["schedule_or_lr"], dict)}
     assert inner == names - {"linear_warmup"}
@@ -199,3 +199,35 @@ def test_schedules_are_immutable_values():
         s.lr = 1.0
     assert s == S.cosine_annealing(0.1, 50) and hash(s) == hash(S.cosine_annealing(0.1, 50))
     assert math.isclose(S.cosine_annealing(0.1, 50)(25), 0.05)
+
+
+@pytest.mark.parametrize("name", sorted(S.NAMES))
+def test_by_name_calls_the_factory(name):
+    args = {s["name"]: s["args"] for s in SPECS}[name]
+    made = S.by_name(name.upper(), **{k: (schedule_from(v) if isinstance(v, dict) else v)
+                                      for k, v in args.items()})
+    assert repr(made) == repr(schedule_from({"name": name, "args": args}))
+
+
+def test_by_name_rejects_unknown_names_and_arguments():
+    with pytest.raises(ValueError, match="name must be one of"):
+        S.by_name("triangle", lr=0.1)
+    with pytest.raises(TypeError, match="T_max"):
+        S.by_name("cosine", lr=0.1, steps=10)
+    with pytest.raises(TypeError, match="name must be a schedule name"):
+        S.by_name(3)
+
+
+@pytest.mark.parametrize("shape", S.RUN_SHAPES)
+def test_for_run_starts_or_peaks_at_lr_and_ends_near_final(shape):
+    lrs = S.for_run(shape, 0.5, 100, final=0.01).lrs(100)
+    assert np.isclose(lrs.max(), 0.5)
+    if shape != "constant":
+        assert lrs[-1] <= 0.5 * 0.011 * (1.5 if shape == "step decay" else 1.0) + 1e-12
+
+
+def test_for_run_rejects_short_runs_and_bad_shapes():
+    with pytest.raises(ValueError, match="steps must be an integer >= 10"):
+        S.for_run("cosine", 0.1, 5)
+    with pytest.raises(ValueError, match="shape must be one of"):
+        S.for_run("cosine annealing", 0.1, 50)
