@@ -18,6 +18,7 @@ _SUBMODULES = {
     "problems", "optim", "schedules", "loop", "training", "data", "models", "mlp",
     "gradcheck", "boosting", "rangetest", "plots", "widgets", "exercises", "cli",
     "batching", "noise", "momentum", "trees", "boosting_losses",
+    "smoothness", "curvature", "momentum_roots",
 }
 
 # Flat names: attribute -> (module, name in module).
