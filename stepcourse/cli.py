@@ -4,7 +4,7 @@
 
     stepcourse exercises [CHAPTER ...]                      list the exercises: label, points, title
     stepcourse student [CHAPTER ...] --out DIR [--force]    the student version (no solutions, no hidden tests)
-    stepcourse grade SUBMISSION ... --out DIR [--timeout S] grade notebooks into a CSV and a summary
+    stepcourse grade SUBMISSION ... --out DIR [--chapter NAME]  grade in a sandbox: CSV, summary, feedback
     stepcourse nbgrader [CHAPTER ...] --out DIR [--force]   nbgrader source notebooks, for nbgrader users
 
 A CHAPTER is a notebook name in ``book/`` (``steps``) or a path; none means every chapter. The source
@@ -13,6 +13,7 @@ notebooks are only ever read. Run ``stepcourse COMMAND --help`` for the options.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -38,6 +39,18 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return value
+
+
+def _size(text) -> int:
+    if isinstance(text, int):
+        return text
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*", str(text))
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected a size such as 2G or 500M, got {text!r}")
+    value = float(match.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[match.group(2).lower()]
+    if value < 2**20:
+        raise argparse.ArgumentTypeError(f"expected at least 1M, got {text!r}")
+    return int(value)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,19 +80,31 @@ def _parser() -> argparse.ArgumentParser:
     book_option(p)
 
     p = sub.add_parser("grade", help="grade submitted notebooks",
-                       description="Execute each submission in its own kernel with a time limit and "
-                       "STEPCOURSE_GRADING_LOG set; score each exercise by the last check result for its "
-                       "label. Writes grades.csv, summary.md, logs/ and executed/ into the folder.")
+                       description="Run each submission in a bubblewrap sandbox (read-only Python, no "
+                       "network, its own PID namespace, limits) on test cases drawn from a fresh secret "
+                       "seed; compare what it returns with the reference answers outside the sandbox. "
+                       "Writes grades.csv (a row as each submission finishes), summary.md, feedback/ and "
+                       "logs/ into the folder.")
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION",
                    help="a notebook, a folder of notebooks, or a glob pattern")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the grades (must be new or empty)")
+    p.add_argument("--chapter", metavar="NAME",
+                   help="the assignment: only this chapter's exercises count, its maximum for everyone "
+                   "(default: each notebook's own chapter, from its metadata or file name)")
     p.add_argument("--timeout", type=_positive_float, default=300.0, metavar="SECONDS",
-                   help="time limit per submission, kernel start included (default: %(default)g)")
+                   help="wall time per submission (default: %(default)g)")
+    p.add_argument("--memory", type=_size, default="2G", metavar="SIZE",
+                   help="memory per submission, e.g. 2G or 512M (default: 2G)")
+    p.add_argument("--output-limit", type=_size, default="10M", metavar="SIZE",
+                   help="output kept per submission; more is cut and the status says so (default: 10M)")
+    p.add_argument("--max-procs", type=_positive_int, default=128, metavar="N",
+                   help="processes per submission (default: %(default)s)")
     p.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                   help="submissions run at once, each in its own kernel (default: %(default)s)")
-    p.add_argument("--kernel", default="python3", metavar="NAME",
-                   help="Jupyter kernel to run them with (default: %(default)s)")
-    p.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+                   help="submissions run at once, each in its own sandbox (default: %(default)s)")
+    p.add_argument("--force", action="store_true", help="start clean in a folder that is not empty")
+    p.add_argument("--resume", action="store_true", help="go on: skip submissions grades.csv already has")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run without bubblewrap (macOS, Windows): NOT safe for marks; the report warns")
     book_option(p)
 
     p = sub.add_parser("nbgrader", help="export nbgrader source notebooks",
@@ -130,22 +155,21 @@ def _student(args) -> int:
 
 
 def _grade(args) -> int:
-    try:
-        import nbclient  # noqa: F401
-        import nbformat  # noqa: F401
-    except ImportError:
-        print("stepcourse grade needs nbclient, nbformat and ipykernel: pip install 'stepcourse[book]'",
-              file=sys.stderr)
-        return 2
     from .instructor.grade import grade_submissions
 
     protected = [args.book] if Path(args.book).is_dir() else []
-    results = grade_submissions(args.submissions, args.out, timeout=args.timeout, jobs=args.jobs,
-                                force=args.force, kernel_name=args.kernel, book=args.book,
+    if args.no_sandbox:
+        print("stepcourse grade: WARNING: --no-sandbox: submissions run with your rights; grades from "
+              "this run are not safe against a hostile submission", file=sys.stderr)
+    results = grade_submissions(args.submissions, args.out, chapter=args.chapter, timeout=args.timeout,
+                                memory=_size(args.memory), output_limit=_size(args.output_limit),
+                                max_procs=args.max_procs, jobs=args.jobs, force=args.force,
+                                resume=args.resume, sandbox=not args.no_sandbox, book=args.book,
                                 protected=protected)
     for r in results:
-        print(f"{r.submission}: {r.total:g} / {r.max_total:g}  [{r.status}]")
-    print(f"grades: {Path(args.out) / 'grades.csv'}; summary: {Path(args.out) / 'summary.md'}")
+        print(f"{r.submission}: {r.total:.4g} / {r.max_total:.4g}  [{r.status}]")
+    print(f"grades: {Path(args.out) / 'grades.csv'}; summary: {Path(args.out) / 'summary.md'}; "
+          f"feedback: {Path(args.out) / 'feedback'}/")
     return 0
 
 

@@ -1,96 +1,140 @@
-"""Checks for the exercises of the chapter on steps."""
+"""Exercise specs of the chapter on steps (references: :mod:`._references.steps`)."""
 from __future__ import annotations
 
 import numpy as np
 
-from ._core import Wrong, call, exercise, expect_array, expect_close
+from ._core import Spec, Wrong, call, exercise, expect_array, expect_close, expect_int
+
+CHAPTER = "steps"
 
 
 @exercise("steps-one-step", title="One step")
-def _one_step(gd_step):
-    rng = np.random.default_rng(0)
-    expect_close(call(gd_step, 2.0, 4.0, 0.25, what="gd_step(2.0, 4.0, 0.25)"), 1.0,
-                 what="gd_step(2.0, 4.0, 0.25)", hint="w - lr * grad")
-    for shape in [(3,), (2, 4)]:
-        w, g, lr = rng.normal(size=shape), rng.normal(size=shape), float(rng.uniform(0.01, 1))
-        w_before = w.copy()
-        out = call(gd_step, w, g, lr, what=f"gd_step on arrays of shape {shape}")
-        if not np.array_equal(w, w_before):
+class OneStep(Spec):
+    def cases(self, rng):
+        cases = [{"w": 2.0, "grad": 4.0, "lr": 0.25}]
+        for shape in [(3,), (2, 4), (5,), (1,)]:
+            cases.append({"w": rng.normal(size=shape), "grad": rng.normal(size=shape),
+                          "lr": float(rng.uniform(0.01, 1))})
+        return cases
+
+    def run(self, gd_step, case):
+        w = case["w"].copy() if isinstance(case["w"], np.ndarray) else case["w"]
+        out = call(gd_step, w, case["grad"], case["lr"], what="gd_step(w, grad, lr)")
+        changed = isinstance(w, np.ndarray) and not np.array_equal(w, case["w"])
+        return {"out": out, "changed": bool(changed)}
+
+    def compare(self, got, expected, case):
+        if got["changed"]:
             raise Wrong("gd_step changed the array w it was given.",
-                        hint="`w -= ...` updates in place; `w - ...` makes a new array.")
-        expect_close(out, w - lr * g, what=f"gd_step on arrays of shape {shape}",
+                        hint="`w -= ...` updates in place; `w - ...` makes a new array.",
+                        reason="gd_step changed the array w it was given")
+        expect_close(got["out"], expected, what=f"gd_step on arrays of shape {np.shape(case['w'])}",
                      hint="the step goes against the gradient: w - lr * grad.")
 
 
 @exercise("steps-loop", title="The loop")
-def _loop(gradient_descent):
-    rng = np.random.default_rng(1)
-    for d in (1, 3):
-        A = np.diag(rng.uniform(0.5, 2.0, size=d))
-        grad = lambda w, A=A: A @ np.asarray(w, dtype=float)  # noqa: E731
-        w0, lr, steps = rng.normal(size=d), float(rng.uniform(0.05, 0.5)), int(rng.integers(3, 12))
-        path = expect_array(call(gradient_descent, grad, w0, lr, steps, what="gradient_descent(...)"),
-                            shape=(steps + 1, d), what=f"the iterates for d={d}, steps={steps}")
-        expected = [w0]
-        for _ in range(steps):
-            expected.append(expected[-1] - lr * grad(expected[-1]))
-        if not np.allclose(path[0], w0):
-            raise Wrong("the first row should be the start w0.")
-        expect_close(path, np.array(expected), what=f"the iterates for d={d}",
+class Loop(Spec):
+    def cases(self, rng):
+        cases = []
+        for d in (1, 3, 2, 4):
+            cases.append({"a": rng.uniform(0.5, 2.0, size=d), "w0": rng.normal(size=d),
+                          "lr": float(rng.uniform(0.05, 0.5)), "steps": int(rng.integers(3, 12))})
+        return cases
+
+    def run(self, gradient_descent, case):
+        a = case["a"]
+
+        def grad(w):
+            return a * np.asarray(w, dtype=float)
+
+        return call(gradient_descent, grad, case["w0"].copy(), case["lr"], case["steps"],
+                    what="gradient_descent(grad, w0, lr, steps)")
+
+    def compare(self, got, expected, case):
+        d, steps = len(case["a"]), case["steps"]
+        path = expect_array(got, shape=(steps + 1, d), what=f"the iterates for d={d}, steps={steps}")
+        if not np.allclose(path[0], case["w0"]):
+            raise Wrong("the first row should be the start w0.", reason="the first row is not the start w0")
+        expect_close(path, expected, what=f"the iterates for d={d}",
                      hint="each row is the previous row minus lr times the gradient at the previous row.")
 
 
-def _reference_steps(a, lr, w0, c, tol, max_steps=100000):
-    w, gap = w0, 0.5 * a * (w0 - c) ** 2
-    for k in range(max_steps + 1):
-        if gap <= tol:
-            return k
-        if gap > 1e12:
-            return None
-        w = w - lr * a * (w - c)
-        gap = 0.5 * a * (w - c) ** 2
-    return None
-
-
 @exercise("steps-count", title="Predict the number of steps")
-def _count(steps_needed):
-    rng = np.random.default_rng(2)
-    cases = [(1.0, 0.3, -3.0, 0.0, 1e-4), (2.0, 0.5, 1.0, 0.0, 1e-3), (1.0, 2.5, 1.0, 0.0, 1e-4),
-             (1.0, 0.1, 0.001, 0.0, 1e-4)]
-    for _ in range(8):
-        a = float(rng.uniform(0.5, 4))
-        cases.append((a, float(rng.uniform(0.05, 1.9) / a), float(rng.uniform(-5, 5)), float(rng.uniform(-1, 1)),
-                      float(10 ** rng.uniform(-8, -2))))
-    for a, lr, w0, c, tol in cases:
-        expected = _reference_steps(a, lr, w0, c, tol)
-        got = call(steps_needed, a, lr, w0, c, tol, what=f"steps_needed({a:.3g}, {lr:.3g}, {w0:.3g}, {c:.3g}, {tol:.1g})")
+class Count(Spec):
+    # A case is a batch of settings; a setting that never converges (answer None) always comes with
+    # one that does, so the stub (which returns None) passes no case.
+    def cases(self, rng):
+        fixed = [[1.0, 0.3, -3.0, 0.0, 1e-4], [2.0, 0.5, 1.0, 0.0, 1e-3], [1.0, 0.1, 0.001, 0.0, 1e-4]]
+        cases = [[c] for c in fixed] + [[[1.0, 0.4, 2.0, 0.5, 1e-5], [1.0, 2.5, 1.0, 0.0, 1e-4]]]
+        for k in range(8):
+            a = float(rng.uniform(0.5, 4))
+            batch = [[a, float(rng.uniform(0.05, 1.9) / a), float(rng.uniform(-5, 5)), float(rng.uniform(-1, 1)),
+                      float(10 ** rng.uniform(-8, -2))]]
+            if k % 3 == 0:
+                b = float(rng.uniform(0.5, 4))
+                batch.append([b, float(rng.uniform(2.0, 3.0) / b), float(rng.uniform(-5, 5)), 0.0, 1e-4])
+            cases.append(batch)
+        return cases
+
+    def run(self, steps_needed, case):
+        return [call(steps_needed, *setting, what="steps_needed(a, lr, w0, c, tol)") for setting in case]
+
+    def compare(self, got, expected, case):
+        if type(got) is not list or len(got) != len(case):
+            raise Wrong("unexpected result", reason="unexpected result")
+        for (a, lr, w0, c, tol), answer, want in zip(case, got, expected):
+            self._one(a, lr, w0, c, tol, answer, want)
+
+    @staticmethod
+    def _one(a, lr, w0, c, tol, got, expected):
+        shown = f"steps_needed({a:.3g}, {lr:.3g}, {w0:.3g}, {c:.3g}, {tol:.1g})"
         if expected is None:
             if got is not None:
-                raise Wrong(f"with a={a:g} and lr={lr:g} the loop never gets within tolerance, but you returned {got!r}.",
+                raise Wrong(f"with a={a:g} and lr={lr:g} the loop never gets within tolerance, but you "
+                            f"returned {got!r}.", reason="for a rate that never converges, expected None",
                             hint="when |1 - lr*a| >= 1 the distance never shrinks: return None.")
-            continue
-        if got is None or not isinstance(got, (int, np.integer)) and not (isinstance(got, float) and got.is_integer()):
-            raise Wrong(f"steps_needed({a:.3g}, {lr:.3g}, {w0:.3g}, {c:.3g}, {tol:.1g}) should be a whole number of "
-                        f"steps; got {got!r}.", hint="round up with np.ceil and convert with int().")
-        if int(got) != expected:
-            raise Wrong(f"for a={a:.3g}, lr={lr:.3g}, w0={w0:.3g}, c={c:.3g}, tol={tol:.1g} the loop needs {expected} "
-                        f"steps; you said {int(got)}.",
+            return
+        hint = "round up with np.ceil and convert with int()."
+        if got is None:
+            raise Wrong(f"{shown} should be a whole number of steps; got None.", hint=hint,
+                        reason="the result should be a whole number of steps, not None")
+        k = expect_int(got, what=shown, hint=hint)
+        if k != expected:
+            raise Wrong(f"for a={a:.3g}, lr={lr:.3g}, w0={w0:.3g}, c={c:.3g}, tol={tol:.1g} the loop needs "
+                        f"{expected} steps; you said {k}.", reason="a wrong number of steps",
                         hint="the loss gap after k steps is |1 - lr*a|**(2k) times the starting gap.")
 
 
 @exercise("steps-stable", title="Which rates converge?")
-def _stable(converges):
-    rng = np.random.default_rng(3)
-    for _ in range(40):
-        a = float(rng.uniform(0.2, 10))
-        lr = float(rng.uniform(0.0, 2.6) / a)
-        if abs(lr * a - 2) < 1e-3:
-            continue
-        expected = 0 < lr * a < 2
-        got = call(converges, a, lr, what=f"converges({a:.3g}, {lr:.3g})")
-        if not isinstance(got, (bool, np.bool_)):
-            raise Wrong(f"converges should return True or False; got {got!r}.")
-        if bool(got) != expected:
-            raise Wrong(f"converges({a:.3g}, {lr:.3g}) returned {bool(got)}, but gradient descent "
-                        f"{'converges' if expected else 'does not converge'} there.",
-                        hint="each step multiplies the distance to the minimum by |1 - lr*a|.")
+class Stable(Spec):
+    # Each case is a batch of rates on both sides of 2/a, so an answer that always says the same
+    # thing passes no case.
+    def cases(self, rng):
+        cases = []
+        for _ in range(8):
+            batch = []
+            for k in range(5):
+                a = float(rng.uniform(0.2, 10))
+                product = rng.uniform(0.0, 1.95) if k % 2 == 0 else rng.uniform(2.05, 3.0)
+                if k == 4:
+                    product = rng.uniform(-0.5, -0.01)  # a negative rate climbs uphill
+                batch.append([a, float(product / a)])
+            cases.append(batch)
+        return cases
+
+    def run(self, converges, case):
+        return [call(converges, a, lr, what="converges(a, lr)") for a, lr in case]
+
+    def compare(self, got, expected, case):
+        if type(got) is not list or len(got) != len(case):
+            raise Wrong("converges should return True or False for each rate.",
+                        reason="unexpected result")
+        for (a, lr), answer, truth in zip(case, got, expected):
+            if type(answer) is not bool:
+                raise Wrong(f"converges should return True or False; got {answer!r}.",
+                            reason="converges should return True or False")
+            if answer != truth:
+                raise Wrong(f"converges({a:.3g}, {lr:.3g}) returned {answer}, but gradient descent "
+                            f"{'converges' if truth else 'does not converge'} there.",
+                            reason="a wrong verdict for one of the rates",
+                            hint="each step multiplies the distance to the minimum by |1 - lr*a|.")

@@ -1,44 +1,62 @@
-"""Grading submitted notebooks: each runs in its own kernel with a time limit, and the checks it calls score it.
+"""Grading submitted notebooks so that a submission cannot forge, escape or poison its grade.
 
 For every submission the grader
 
-1. starts a fresh kernel (a separate process) with ``STEPCOURSE_GRADING_LOG`` naming a file of its own,
-   in an empty temporary folder;
-2. executes every cell with ``allow_errors``: an error in one cell is recorded in its output and the next
-   cell still runs, so a broken first exercise does not cost the second;
-3. stops at the time limit (an endless loop) or when the kernel dies (a crash), and keeps what the log
-   holds so far;
-4. scores each exercise of the submission's chapter by the **last** check result for its label in the
-   log (a label never checked scores 0), with the points of the check's registry entry.
+1. reads the notebook (anything that is not a version-4 notebook is an ``invalid notebook`` row) and
+   fixes its chapter: ``--chapter``, else the chapter its student version was made from, else the
+   file name; only that chapter's exercises count, and its maximum is the chapter's, whatever the
+   notebook contains;
+2. draws each exercise's test cases from a fresh secret seed (kept in the grader's log, never shown
+   to the submission before it runs);
+3. runs the submission's code cells in a bubblewrap sandbox (:mod:`.sandbox`) with the trusted runner
+   (:mod:`._runner`): each ``check(label, answer)`` call makes the runner call ``run(answer, case)`` on
+   the grader's cases and write the plain-data results out of the sandbox;
+4. after the sandbox has exited, decodes the results strictly and compares them with the reference
+   answers, computed in the grader's own process (:func:`stepcourse.exercises._core.judge_case`):
+   points are split over the test cases, and the last check of a label counts;
+5. appends the submission's row to ``grades.csv`` at once (so an interrupted run loses nothing and
+   ``--resume`` goes on), writes its feedback file (per test: passed or not, the reason and hint, never
+   the inputs or the expected values), its log and its captured output.
 
-The log lines are written by :func:`stepcourse.exercises.check` in the student's kernel, so a student
-who really wants to can forge them; the executed notebook is saved beside the grades for a human look.
+Nothing a submission prints, writes or returns as an object decides its grade.
 """
 from __future__ import annotations
 
 import csv
+import fcntl
 import glob
+import io
 import json
 import math
 import os
+import re
+import secrets
+import shutil
 import tempfile
+import threading
 import time
+import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
-from ..exercises import GRADING_LOG_ENV, registry
-from .notebook import cell_text, chapter_exercises, check_calls, find_chapters, read_notebook
-from .student import prepare_out_dir
+from ..exercises import _core
+from ..exercises._plain import NotPlain, decode
+from .notebook import answer_expression, cell_text, chapter_exercises, check_calls, iter_code, read_notebook
+from .sandbox import Limits, bwrap_available, run_job, student_package
 
-__all__ = ["GradeResult", "score_log", "book_index", "expected_exercises", "collect_submissions", "grade_submission",
-           "grade_submissions", "write_csv", "write_summary", "STATUSES"]
+__all__ = ["GradeResult", "grade_submissions", "grade_submission", "collect_submissions", "chapter_of",
+           "normalized_code", "published_solutions", "STATUSES", "CSV_FIXED"]
 
-#: What ``status`` may say: the notebook ran to the end / hit the time limit / its kernel died /
-#: it could not be run at all (not a notebook, no kernel).
-STATUSES = ("ok", "timeout", "crashed", "error")
+#: What ``status`` may say.
+STATUSES = ("ok", "timeout", "memory limit", "output limit", "crashed (SIGSEGV)", "crashed",
+            "invalid notebook")
+#: The columns of grades.csv besides one per exercise label.
+CSV_FIXED = ("submission", "chapter", "total", "max_total", "status", "matches_published", "sandboxed",
+             "seconds", "detail")
+_SIGNALS = {4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"}
 
 
 @dataclass
@@ -46,14 +64,17 @@ class GradeResult:
     """The grade of one submission."""
 
     submission: str                       #: the path as given
-    name: str                             #: the file name used for its log and executed notebook
-    status: str                           #: one of :data:`STATUSES`
+    name: str                             #: the file-name-safe name of its feedback and logs
+    chapter: str = ""
+    status: str = "ok"                    #: one of :data:`STATUSES` (``crashed (...)`` names the signal)
     detail: str = ""                      #: what went wrong, for a status other than ``ok``
-    chapters: List[str] = field(default_factory=list)
     scores: Dict[str, float] = field(default_factory=dict)       #: label -> points earned
     max_points: Dict[str, float] = field(default_factory=dict)   #: label -> points available
-    cell_errors: int = 0                  #: cells whose output is an error
+    tests: Dict[str, list] = field(default_factory=dict)         #: label -> [CaseResult]
+    matches_published: List[str] = field(default_factory=list)   #: labels answered with the published text
+    sandboxed: bool = True
     seconds: float = 0.0
+    seed: Optional[int] = None
 
     @property
     def total(self) -> float:
@@ -64,71 +85,7 @@ class GradeResult:
         return float(sum(self.max_points.values()))
 
 
-def score_log(lines: Iterable[str], expected: Dict[str, float]) -> Dict[str, float]:
-    """Points per label in ``expected`` (label -> max points) from grading-log ``lines``.
-
-    The last line for a label decides; labels never checked score 0; lines that are not JSON objects
-    with a ``label`` (a truncated last line after a crash, say) are skipped.
-
-    >>> score_log(['{"label": "a", "passed": true}', '{"label": "a", "passed": false}',
-    ...            '{"label": "b", "passed": true}'], {"a": 1.0, "b": 2.0, "c": 1.0})
-    {'a': 0.0, 'b': 2.0, 'c': 0.0}
-    """
-    last: Dict[str, bool] = {}
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except (json.JSONDecodeError, TypeError):
-            continue
-        if isinstance(entry, dict) and isinstance(entry.get("label"), str):
-            last[entry["label"]] = entry.get("passed") is True
-    return {label: (float(points) if last.get(label) else 0.0) for label, points in expected.items()}
-
-
-def book_index(book) -> Dict[str, List[str]]:
-    """Chapter name -> its exercise labels in order, for every chapter notebook in folder ``book``.
-
-    An empty dict when there is no such folder (grading then goes by the registry alone).
-    """
-    book = Path(book) if book is not None else None
-    if book is None or not book.is_dir():
-        return {}
-    index = {}
-    for path in find_chapters(book):
-        try:
-            index[path.stem] = [ex.label for ex in chapter_exercises(read_notebook(path), path.stem)]
-        except ValueError:
-            continue
-    return index
-
-
-def expected_exercises(nb: dict, path, index: Optional[Dict[str, List[str]]] = None) -> Dict[str, object]:
-    """The registered checks that grade notebook ``nb``: every exercise of the chapters it belongs to.
-
-    A submission belongs to the chapters of the labels it names (exercise directives and check calls),
-    to the chapter its student version was made from, and to the chapter named like its file. Chapters
-    are the notebooks of the book (``index``, from :func:`book_index`), so a student who deletes an
-    exercise still has it counted; without a book, the chapter modules of the registry stand in.
-    """
-    checks = registry()
-    labels = set()
-    for exercise in chapter_exercises(nb):
-        labels.add(exercise.label)
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code":
-            labels.update(check_calls(cell_text(cell)))
-    hinted = nb.get("metadata", {}).get("stepcourse", {}).get("chapter")
-    names = (hinted, Path(path).stem)
-    if index:
-        chapters = {chapter for chapter, own in index.items() if labels & set(own)}
-        chapters |= {name for name in names if name in index}
-        wanted = [label for chapter in index if chapter in chapters for label in index[chapter]]
-        return {label: checks[label] for label in wanted if label in checks}
-    chapters = {checks[label].chapter for label in labels if label in checks}
-    known = {check.chapter for check in checks.values()}
-    chapters |= {name for name in names if name in known}
-    return {label: check for label, check in checks.items() if check.chapter in chapters}
-
+# -- which submissions, which chapter ----------------------------------------------------------------
 
 def collect_submissions(items: Sequence[str]) -> List[Path]:
     """Notebook paths from ``items``: files, folders (every ``.ipynb`` inside) or glob patterns."""
@@ -158,7 +115,6 @@ def _names(paths: List[Path]) -> List[str]:
     def name(i):
         return "__".join(list(parts[i][:depth[i]])[::-1] + [paths[i].stem])
 
-    # Add parent folders to the names that collide until they differ (alice/hw.ipynb, bob/hw.ipynb).
     for _ in range(max((len(p) for p in parts), default=0)):
         current = [name(i) for i in range(len(paths))]
         clashes = [i for i, n in enumerate(current) if current.count(n) > 1]
@@ -175,187 +131,395 @@ def _names(paths: List[Path]) -> List[str]:
     return names
 
 
-def grade_submission(path, out, *, name: Optional[str] = None, timeout: float = 300.0,
-                     kernel_name: str = "python3", index: Optional[Dict[str, List[str]]] = None) -> GradeResult:
-    """Execute one submission in a fresh kernel and score it; writes ``out/logs`` and ``out/executed``.
+def chapter_of(nb: dict, path) -> Optional[str]:
+    """The chapter a submission answers when no ``--chapter`` is given.
 
-    ``timeout`` (seconds) bounds the whole notebook, kernel start included; ``index`` maps the book's
-    chapters to their exercise labels (:func:`book_index`).
+    The chapter its student version was made from (notebook metadata), else the chapter its file is
+    named after, else the chapter of the first exercise it checks; ``None`` if none of these is known.
     """
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    known = _core.chapters()
+    hinted = nb.get("metadata", {}).get("stepcourse", {}).get("chapter") if isinstance(nb.get("metadata"), dict) else None
+    if isinstance(hinted, str) and hinted in known:
+        return hinted
+    if Path(path).stem in known:
+        return Path(path).stem
+    specs = _core.registry()
+    for _, _, code in iter_code(nb):
+        for label in check_calls(code):
+            if label in specs:
+                return specs[label].chapter
+    return None
 
-    path, out = Path(path), Path(out)
-    name = name or path.stem
-    result = GradeResult(submission=str(path), name=name, status="error")
+
+# -- the published-solution flag -----------------------------------------------------------------------
+
+def normalized_code(code: str) -> str:
+    """``code`` without comments, blank lines, check calls or spacing differences (for comparisons)."""
+    lines = []
     try:
-        expected = expected_exercises(read_notebook(path), path, index)
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # not a notebook: that submission scores nothing, the others go on
-        result.detail = f"cannot read the notebook: {exc}"
-        return result
-    result.chapters = ([c for c in index if set(index[c]) & set(expected)] if index
-                       else sorted({check.chapter for check in expected.values()}))
-    result.max_points = {label: check.points for label, check in expected.items()}
-    if not expected:  # nothing to score: do not run a stranger's notebook
-        result.detail = "no exercise of the course found in this notebook"
-        return result
-    (out / "logs").mkdir(parents=True, exist_ok=True)
-    (out / "executed").mkdir(parents=True, exist_ok=True)
-    log_path = (out / "logs" / f"{name}.jsonl").resolve()
-    log_path.unlink(missing_ok=True)
-    log_path.touch()
-    env = dict(os.environ, **{GRADING_LOG_ENV: str(log_path), "MPLBACKEND": "Agg"})
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)
+                  if t.type != tokenize.COMMENT]
+        code = tokenize.untokenize(tokens)
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        code = "\n".join(line.split("#", 1)[0] for line in code.splitlines())
+    for line in code.splitlines():
+        if not line.strip() or re.search(r"\bcheck\(", line):
+            continue
+        lines.append(re.sub(r"\s+", "", line))
+    return "\n".join(lines)
 
-    started = time.monotonic()
-    deadline = started + timeout
 
-    def remaining(cell=None) -> float:
-        # nbclient reads 0 as "no limit": never hand it less than a moment.
-        return max(0.5, deadline - time.monotonic())
+def published_solutions(book, chapter: str) -> Dict[str, str]:
+    """Label -> normalized text of the published solution code of ``chapter`` in folder ``book``."""
+    path = Path(book) / f"{chapter}.ipynb" if book is not None else None
+    if path is None or not path.is_file():
+        return {}
+    try:
+        nb = read_notebook(path)
+    except ValueError:
+        return {}
+    return {ex.label: normalized_code("\n".join(cell_text(nb["cells"][i]) for i in ex.solution_cells))
+            for ex in chapter_exercises(nb, chapter) if ex.solution_cells}
 
-    def stop_when_late(cell, cell_index):
-        if time.monotonic() >= deadline:
-            raise CellTimeoutError(f"the time limit of {timeout:g} s was reached before cell {cell_index}")
 
-    client = NotebookClient(nb, kernel_name=kernel_name, allow_errors=True, interrupt_on_timeout=False,
-                            shutdown_kernel="immediate", timeout_func=remaining,
-                            startup_timeout=int(max(60, math.ceil(timeout))),
-                            on_cell_start=stop_when_late,
-                            resources={"metadata": {"path": None}})
-    kernel_output = out / "logs" / f"{name}.kernel.txt"
-    with tempfile.TemporaryDirectory(prefix="stepcourse-grade-") as workdir, \
-            open(kernel_output, "w", encoding="utf-8") as kernel_log:
-        client.resources["metadata"]["path"] = workdir
+def _answer_cells(nb: dict, label: str) -> List[str]:
+    """The code cells of a submission that call ``check(label, ...)``."""
+    return [code for _, _, code in iter_code(nb) if label in check_calls(code)]
+
+
+# -- one submission -------------------------------------------------------------------------------------
+
+def _read_results(lines: List[str], labels: Sequence[str], counts: Dict[str, int]):
+    """label -> {case index: record} from the latest attempt per label, plus whether memory ran out."""
+    latest: Dict[str, int] = {}
+    records: Dict[str, Dict[int, dict]] = {}
+    memory = False
+    for line in lines:
+        if len(line) > 40 * 2**20:
+            continue
         try:
-            client.execute(env=env, stdout=kernel_log, stderr=kernel_log)
-            result.status = "ok"
-        except CellTimeoutError:
-            result.status = "timeout"
-            result.detail = f"stopped at the time limit of {timeout:g} s; checks run before it count"
-        except DeadKernelError:
-            result.status = "crashed"
-            result.detail = "the kernel died (a crash or an exit); checks run before it count"
-        except Exception as exc:  # the kernel could not start, or nbclient failed: grade what was logged
-            result.status = "error"
-            result.detail = f"{type(exc).__name__}: {exc}".strip()[:300]
+            entry = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        if type(entry) is not dict:
+            continue
+        if entry.get("event") == "memory" and len(entry) == 1:
+            memory = True
+            continue
+        if set(entry) != {"label", "attempt", "case", "record"}:
+            continue
+        label, attempt, case = entry["label"], entry["attempt"], entry["case"]
+        if (type(label) is not str or label not in labels or type(attempt) is not int
+                or type(case) is not int or not 0 <= case < counts[label]):
+            continue
+        if attempt > latest.get(label, -1):
+            latest[label] = attempt
+            records[label] = {}
+        if attempt == latest[label]:
+            records[label][case] = entry["record"]
+    return records, memory
+
+
+def _status(run, memory: bool, limits: Limits) -> tuple:
+    if run.timed_out:
+        return "timeout", f"stopped at the time limit of {limits.timeout:g} s; checks run before it count"
+    if memory:
+        return "memory limit", f"ran out of memory (limit {limits.memory / 2**30:g} GB)"
+    code = run.returncode
+    if code not in (0, None):
+        signal_number = code - 128 if code > 128 else (-code if code < 0 else None)
+        if signal_number in _SIGNALS:
+            if signal_number == 9:
+                return "memory limit", "killed (SIGKILL), most likely by the memory limit"
+            return f"crashed ({_SIGNALS[signal_number]})", "the submission's process died; checks run before it count"
+        return "crashed", f"the submission's process exited with code {code}; checks run before it count"
+    if run.output_cut:
+        return "output limit", (f"printed {run.output_bytes / 2**20:.1f} MB; output beyond "
+                                f"{limits.output / 2**20:g} MB was cut")
+    return "ok", ""
+
+
+def grade_submission(path, out, *, name: Optional[str] = None, chapter: Optional[str] = None,
+                     limits: Limits = Limits(), sandbox: bool = True, package_copy: Optional[Path] = None,
+                     book="book") -> GradeResult:
+    """Grade one submission into folder ``out`` (feedback, log and output files; not the CSV)."""
+    path, out = Path(path), Path(out)
+    result = GradeResult(submission=str(path), name=name or path.stem, sandboxed=sandbox)
+    started = time.monotonic()
+    try:
+        nb = read_notebook(path)
+        code_cells = [code for _, _, code in iter_code(nb)]
+    except (ValueError, TypeError, AttributeError) as exc:
+        nb, code_cells = None, []
+        result.status, result.detail = "invalid notebook", f"{path.name}: {exc}"[:300]
+    result.chapter = chapter or (chapter_of(nb, path) if nb is not None else "") or ""
+    specs = _core.registry()
+    labels = _core.chapters().get(result.chapter, [])
+    result.max_points = {label: specs[label].points for label in labels}
+    result.scores = {label: 0.0 for label in labels}
+    if nb is not None and not labels:
+        result.status = "invalid notebook"
+        result.detail = f"{path.name}: no exercise of the course found; pass --chapter NAME"
+    if result.status == "invalid notebook":
+        result.seconds = time.monotonic() - started
+        _write_feedback(result, out)
+        return result
+
+    result.seed = secrets.randbits(63)
+    raw_cases = {label: specs[label].cases(_core.case_rng(label, result.seed)) for label in labels}
+    from ..exercises._plain import encode
+
+    job = {"cells": code_cells, "cases": {label: [encode(c) for c in cs] for label, cs in raw_cases.items()},
+           "answers": {}, "case_timeout": limits.case_timeout}
+    for label in labels:
+        cells = _answer_cells(nb, label)
+        job["answers"][label] = answer_expression(cells[-1], label) if cells else None
+    owned = package_copy is None
+    temp = None
+    if owned:
+        temp = tempfile.mkdtemp(prefix="stepcourse-pkg-")
+        package_copy = student_package(Path(temp) / "pkg")
+    try:
+        run = run_job(job, package_copy=package_copy, submission=path.resolve(), limits=limits, sandbox=sandbox)
+    finally:
+        if temp:
+            shutil.rmtree(temp, ignore_errors=True)
+    counts = {label: len(cs) for label, cs in raw_cases.items()}
+    records, memory = _read_results(run.lines, labels, counts)
+    for label in labels:
+        spec = specs[label]
+        got = records.get(label, {})
+        results = []
+        for i, case in enumerate(raw_cases[label]):
+            if i in got:
+                results.append(_core.judge_case(spec, got[i], case))
+            else:
+                results.append(_core.CaseResult(False, "no result for this test (the check was never called "
+                                                "with an answer, or the run stopped before it)"))
+        result.tests[label] = results
+        result.scores[label] = _core.score(spec, results)
+    result.status, result.detail = _status(run, memory, limits)
+    if run.results_truncated:
+        result.detail = (result.detail + "; " if result.detail else "") + "results beyond the size limit were dropped"
+    published = published_solutions(book, result.chapter)
+    for label in labels:
+        mine = [normalized_code(c) for c in _answer_cells(nb, label)]
+        if label in published and published[label] and published[label] in mine:
+            result.matches_published.append(label)
     result.seconds = time.monotonic() - started
-    result.cell_errors = sum(1 for cell in nb.cells if cell.cell_type == "code"
-                             for output in cell.get("outputs", []) if output.get("output_type") == "error")
-    nbformat.write(nb, out / "executed" / f"{name}.ipynb")
-    with open(log_path, encoding="utf-8") as fh:
-        result.scores = score_log(fh, result.max_points)
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    (logs / f"{result.name}.output.txt").write_bytes(
+        run.output + (b"\n[output cut]\n" if run.output_cut else b""))
+    log = {"submission": result.submission, "chapter": result.chapter, "seed": result.seed,
+           "status": result.status, "detail": result.detail, "sandboxed": sandbox,
+           "returncode": run.returncode, "timed_out": run.timed_out, "output_bytes": run.output_bytes,
+           "seconds": round(result.seconds, 3), "graded": datetime.now().isoformat(timespec="seconds"),
+           "tests": {label: [{"passed": r.passed, "reason": r.reason} for r in rs]
+                     for label, rs in result.tests.items()}}
+    (logs / f"{result.name}.json").write_text(json.dumps(log, indent=1) + "\n", encoding="utf-8")
+    _write_feedback(result, out)
     return result
 
 
-def grade_submissions(items: Sequence[str], out, *, timeout: float = 300.0, jobs: int = 1,
-                      force: bool = False, kernel_name: str = "python3", book="book",
-                      protected=()) -> List[GradeResult]:
-    """Grade every submission in ``items`` into folder ``out``.
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
 
-    Writes ``grades.csv``, ``summary.md``, ``logs/`` (the grading log and kernel output of each) and
-    ``executed/`` (each notebook as it ran).
 
-    Parameters
-    ----------
-    items : sequence of str
-        Notebooks, folders (every notebook inside) or glob patterns.
-    out : path
-        The folder for the grades; new or empty unless ``force``.
-    timeout : float
-        Seconds allowed per submission, kernel start included.
-    jobs : int
-        Submissions run at once, each in its own kernel.
-    force : bool
-        Write into a folder that is not empty.
-    kernel_name : str
-        The Jupyter kernel to run the submissions with, whatever their metadata says.
-    book : path
-        The chapter notebooks, which say what each submission is graded on (:func:`expected_exercises`).
-    protected : sequence of path
-        Folders ``out`` must not be.
+def _write_feedback(result: GradeResult, out: Path) -> None:
+    """``feedback/<name>.md``: per exercise the score and each test's result, reason and hint."""
+    specs = _core.registry()
+    folder = out / "feedback"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"# Feedback: {Path(result.submission).name}", "",
+             f"Chapter **{result.chapter or '?'}**: {_fmt(result.total)} of {_fmt(result.max_total)} points. "
+             f"Status: {result.status}" + (f" ({result.detail})" if result.detail else "") + ".", ""]
+    if not result.sandboxed:
+        lines += ["*Graded without the sandbox.*", ""]
+    for label, points in result.max_points.items():
+        tests = result.tests.get(label, [])
+        passed = sum(t.passed for t in tests)
+        lines += [f"## {specs[label].title} (`{label}`): {_fmt(result.scores.get(label, 0))} of {_fmt(points)}", ""]
+        if tests:
+            lines.append(f"{passed} of {len(tests)} tests pass.")
+            lines.append("")
+            for i, test in enumerate(tests, start=1):
+                if test.passed:
+                    lines.append(f"- test {i}: passed")
+                else:
+                    text = f"- test {i}: not yet: {test.reason}"
+                    if test.hint:
+                        text += f". Hint: {test.hint}"
+                    lines.append(text)
+            lines.append("")
+    (folder / f"{result.name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    Returns
-    -------
-    list of GradeResult
-        One per submission, in the order found.
+
+# -- many submissions ----------------------------------------------------------------------------------
+
+def _row(result: GradeResult, labels: List[str]) -> List[str]:
+    scores = [_fmt(result.scores[label]) if label in result.scores else "" for label in labels]
+    return [result.submission, result.chapter, *scores, _fmt(result.total), _fmt(result.max_total),
+            result.status, " ".join(result.matches_published), "yes" if result.sandboxed else "NO",
+            f"{result.seconds:.1f}", result.detail]
+
+
+def _header(labels: List[str]) -> List[str]:
+    return [CSV_FIXED[0], CSV_FIXED[1], *labels, *CSV_FIXED[2:]]
+
+
+def _csv_line(row: List[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(row)
+    return buffer.getvalue()
+
+
+_APPEND_LOCK = threading.Lock()
+
+
+def append_row(path: Path, row: List[str]) -> None:
+    """Append one CSV row in a single write under a lock: a crash never leaves half a row behind."""
+    data = _csv_line(row).encode("utf-8")
+    with _APPEND_LOCK:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def read_rows(path: Path) -> List[dict]:
+    """The rows of an existing grades.csv (an empty list if there is none)."""
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def grade_submissions(items: Sequence[str], out, *, chapter: Optional[str] = None, timeout: float = 300.0,
+                      memory: int = 2 * 2**30, output_limit: int = 10 * 2**20, max_procs: int = 128,
+                      jobs: int = 1, force: bool = False, resume: bool = False, sandbox: bool = True,
+                      book="book", protected=()) -> List[GradeResult]:
+    """Grade every submission in ``items`` into folder ``out``; returns the results of this run.
+
+    Writes ``grades.csv`` (a row per submission, appended as each finishes), ``summary.md`` (at the
+    end, from every row), ``feedback/<name>.md`` and ``logs/``. ``resume`` skips submissions that
+    already have a row; ``force`` starts from an empty folder. Without ``sandbox`` (``--no-sandbox``)
+    the submissions run unconfined and the report says so. Raises ``ValueError`` for bad arguments,
+    a folder in use, or a missing sandbox.
     """
     if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
         raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
     if not (isinstance(jobs, int) and jobs >= 1):
         raise ValueError(f"jobs must be a whole number >= 1; got {jobs!r}")
+    if force and resume:
+        raise ValueError("--force starts clean and --resume goes on: choose one")
+    known = _core.chapters()
+    if chapter is not None and chapter not in known:
+        raise ValueError(f"no chapter {chapter!r} has exercises; chapters: {', '.join(known)}")
+    if sandbox:
+        why = bwrap_available()
+        if why:
+            raise ValueError(f"{why}. Refusing to grade unsandboxed: pass --no-sandbox to run submissions "
+                             f"without protection (the report will say so)")
     paths = collect_submissions(items)
-    out = prepare_out_dir(out, force, protected)
     names = _names(paths)
-    index = book_index(book)
+    out = Path(out)
+    for source in protected:
+        if Path(source).resolve() == out.resolve():
+            raise ValueError(f"--out {str(out)!r} is the source folder {str(source)!r}; choose a new folder")
+    csv_path = out / "grades.csv"
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {str(out)!r} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if force:
+            for entry in ("grades.csv", "summary.md", "feedback", "logs", "executed"):
+                target = out / entry
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+        elif not resume:
+            raise ValueError(f"--out {str(out)!r} is not empty; pass --resume to go on with the submissions "
+                             f"not graded yet, or --force (make: FORCE=1) to start again")
+    out.mkdir(parents=True, exist_ok=True)
 
-    def one(args):
-        path, name = args
-        return grade_submission(path, out, name=name, timeout=timeout, kernel_name=kernel_name, index=index)
+    chapters_of = {}
+    for path in paths:
+        try:
+            chapters_of[path] = chapter or chapter_of(read_notebook(path), path) or ""
+        except ValueError:
+            chapters_of[path] = chapter or ""
+    wanted = {c for c in chapters_of.values() if c}
+    labels = [label for c, own in known.items() if c in wanted for label in own]
+    done = {row["submission"] for row in read_rows(csv_path)} if resume else set()
+    if csv_path.is_file() and resume:
+        with open(csv_path, newline="", encoding="utf-8") as fh:
+            existing = next(csv.reader(fh), [])
+        have = [c for c in existing if c not in CSV_FIXED]
+        if not set(labels) <= set(have):
+            raise ValueError("grades.csv in --out was written for other chapters; use a new folder or --force")
+        labels = have
+    else:
+        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh).writerow(_header(labels))
+    limits = Limits(timeout=float(timeout), memory=int(memory), output=int(output_limit), processes=int(max_procs))
+    temp = tempfile.mkdtemp(prefix="stepcourse-pkg-")
+    try:
+        package_copy = student_package(Path(temp) / "pkg")
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(one, zip(paths, names)))
-    write_csv(results, out / "grades.csv", index=index)
-    write_summary(results, out / "summary.md", timeout=timeout, index=index)
+        def one(args):
+            path, name = args
+            result = grade_submission(path, out, name=name, chapter=chapters_of[path] or None, limits=limits,
+                                      sandbox=sandbox, package_copy=package_copy, book=book)
+            append_row(csv_path, _row(result, labels))
+            return result
+
+        todo = [(p, n) for p, n in zip(paths, names) if str(p) not in done]
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, todo))
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    write_summary(read_rows(csv_path), out / "summary.md", labels=labels, limits=limits, sandbox=sandbox)
     return results
 
 
-def _columns(results: List[GradeResult], index: Optional[Dict[str, List[str]]] = None) -> List[str]:
-    """The labels graded in ``results``: in the book's order (``index``), then in the registry's."""
-    wanted = {label for r in results for label in r.max_points}
-    order = [label for labels in (index or {}).values() for label in labels]
-    ranked = list(dict.fromkeys(order + list(registry())))
-    return [label for label in ranked if label in wanted]
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def write_csv(results: List[GradeResult], path, index: Optional[Dict[str, List[str]]] = None) -> None:
-    """One row per submission: its exercise scores (blank for another chapter's), total, status."""
-    labels = _columns(results, index)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["submission", "chapter", *labels, "total", "max_total", "status", "cell_errors",
-                         "seconds", "detail"])
-        for r in results:
-            writer.writerow([r.submission, " ".join(r.chapters),
-                             *[_fmt(r.scores[label]) if label in r.scores else "" for label in labels],
-                             _fmt(r.total), _fmt(r.max_total), r.status, r.cell_errors, f"{r.seconds:.1f}",
-                             r.detail])
-
-
-def write_summary(results: List[GradeResult], path, *, timeout: float,
-                  index: Optional[Dict[str, List[str]]] = None) -> None:
-    """A Markdown summary: one line per submission, then how each exercise went."""
-    labels = _columns(results, index)
-    checks = registry()
-    chapter_of = {label: chapter for chapter, own in (index or {}).items() for label in own}
-    lines = ["# Grades", "",
-             f"{len(results)} submission(s), graded {datetime.now():%Y-%m-%d %H:%M} with a time limit of "
-             f"{timeout:g} s each. Scores: `grades.csv`; each notebook as it ran: `executed/`.", "",
-             "| submission | status | total | " + " | ".join(labels) + " |",
-             "|---|---|---|" + "---|" * len(labels)]
-    for r in results:
-        marks = [(_fmt(r.scores[label]) if label in r.scores else "") for label in labels]
-        lines.append(f"| {r.submission} | {r.status} | {_fmt(r.total)} / {_fmt(r.max_total)} | "
-                     + " | ".join(marks) + " |")
+def write_summary(rows: List[dict], path, *, labels: List[str], limits: Limits, sandbox: bool) -> None:
+    """A Markdown summary from the rows of grades.csv: one line per submission, then each exercise."""
+    specs = _core.registry()
+    lines = ["# Grades", ""]
+    if not sandbox or any(r.get("sandboxed") == "NO" for r in rows):
+        lines += ["**Warning: submissions were graded without the sandbox (--no-sandbox).** Their code ran "
+                  "with the grader's rights; a hostile submission could have changed files or grades.", ""]
+    lines += [f"{len(rows)} submission(s), summary written {datetime.now():%Y-%m-%d %H:%M}; limits per "
+              f"submission: {limits.timeout:g} s, {limits.memory / 2**30:g} GB, "
+              f"{limits.output / 2**20:g} MB of output, {limits.processes} processes. Scores: `grades.csv`; "
+              f"per-test feedback: `feedback/`; seeds and output: `logs/`.", "",
+              "| submission | chapter | status | total | matches published | " + " | ".join(labels) + " |",
+              "|---|---|---|---|---|" + "---|" * len(labels)]
+    for r in rows:
+        marks = [r.get(label, "") for label in labels]
+        lines.append(f"| {r['submission']} | {r['chapter']} | {r['status']} | {r['total']} / {r['max_total']} | "
+                     f"{r['matches_published']} | " + " | ".join(marks) + " |")
     lines += ["", "## Exercises", "", "| exercise | chapter | points | full marks | mean |", "|---|---|---|---|---|"]
     for label in labels:
-        graded = [r for r in results if label in r.scores]
-        full = sum(1 for r in graded if r.scores[label] >= r.max_points[label] > 0)
-        mean = sum(r.scores[label] for r in graded) / len(graded)
-        chapter = chapter_of.get(label, checks[label].chapter)
-        lines.append(f"| {label} | {chapter} | {_fmt(checks[label].points)} | "
-                     f"{full} of {len(graded)} | {mean:.2f} |")
-    problems = [r for r in results if r.status != "ok" or r.detail or r.cell_errors]
+        graded = [r for r in rows if r.get(label, "") != ""]
+        if not graded:
+            continue
+        points = specs[label].points if label in specs else float("nan")
+        full = sum(1 for r in graded if float(r[label]) >= points)
+        mean = sum(float(r[label]) for r in graded) / len(graded)
+        chapter = specs[label].chapter if label in specs else ""
+        lines.append(f"| {label} | {chapter} | {points:g} | {full} of {len(graded)} | {mean:.2f} |")
+    problems = [r for r in rows if r["status"] != "ok" or r["detail"] or r["matches_published"]]
     if problems:
         lines += ["", "## To look at", ""]
         for r in problems:
-            what = [r.status] + ([r.detail] if r.detail else [])
-            if r.cell_errors:
-                what.append(f"{r.cell_errors} cell(s) ended in an error")
-            lines.append(f"- `{r.submission}`: " + "; ".join(what) + f" (see `executed/{r.name}.ipynb`)")
+            what = [r["status"]] + ([r["detail"]] if r["detail"] else [])
+            if r["matches_published"]:
+                what.append("answers match the published solutions: " + r["matches_published"])
+            lines.append(f"- `{r['submission']}`: " + "; ".join(what))
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
