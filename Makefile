@@ -18,7 +18,7 @@ help:
 	@echo "make lab    - open the chapters in JupyterLab with stepcourse installed (editable)"
 	@echo "make bench  - run the benchmarks in bench/ and print their figures"
 	@echo "make student               - instructors: the student version of every chapter into student/"
-	@echo "make grade SUBMISSIONS=... - instructors: grade submitted notebooks into grades/"
+	@echo "make grade SUBMISSIONS=... CHAPTER=... - instructors: grade submitted notebooks (sandboxed) into grades/"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,10 +67,11 @@ lab: $(VENV)/.lab-stamp
 student: $(VENV)/.book-stamp
 	$(BIN)/stepcourse student --out student $(if $(FORCE),--force)
 
-# Instructors: grade notebooks into grades/: make grade SUBMISSIONS="collected/*.ipynb" [TIMEOUT=300] [JOBS=2] [FORCE=1]
+# Instructors: grade notebooks into grades/ in a sandbox (needs bubblewrap):
+#   make grade SUBMISSIONS="collected/*.ipynb" CHAPTER=steps [TIMEOUT=300] [MEMORY=2G] [JOBS=2] [FORCE=1|RESUME=1]
 grade: $(VENV)/.book-stamp
-	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade SUBMISSIONS="collected/*.ipynb" [TIMEOUT=300] [JOBS=2] [FORCE=1]'; exit 2; }
-	$(BIN)/stepcourse grade $(SUBMISSIONS) --out grades $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
+	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade SUBMISSIONS="collected/*.ipynb" CHAPTER=steps [TIMEOUT=300] [MEMORY=2G] [JOBS=2] [FORCE=1|RESUME=1]'; exit 2; }
+	$(BIN)/stepcourse grade $(SUBMISSIONS) --out grades $(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY),--memory $(MEMORY)) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force) $(if $(RESUME),--resume)
 
 clean:
 	rm -rf _build

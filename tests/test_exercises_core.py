@@ -1,27 +1,62 @@
-"""The exercise core: feedback instead of tracebacks, a grading log, the registry."""
+"""The exercise core: specs split into cases, run and compare; plain data only; feedback shown once."""
 import json
 
 import numpy as np
 import pytest
 
 import stepcourse as sc
-from stepcourse.exercises import GRADING_LOG_ENV, Wrong, call, expect_array, expect_close
+from stepcourse.exercises import Wrong, call, expect_array, expect_close
+from stepcourse.exercises import _core
+from stepcourse.exercises._plain import MAX_ITEMS, NotPlain, decode, encode
 
 
-def test_every_registered_check_has_a_chapter_and_points():
+def test_every_registered_spec_has_a_chapter_points_cases_and_a_reference():
+    from stepcourse.exercises._references import references
+
     reg = sc.exercises.registry()
     assert "steps-one-step" in reg
+    refs = references()
     for label, spec in reg.items():
-        assert spec.points > 0 and spec.chapter
+        assert spec.points > 0 and spec.chapter and spec.title
+        assert label in refs, f"{label} has no reference answer"
+        cases = spec.cases(_core.case_rng(label, 1))
+        assert cases and all(decode(json.loads(json.dumps(encode(c)))) is not None for c in cases)
+    assert set(refs) == set(reg)
 
 
-def test_right_answer_passes_and_stub_fails_politely(capsys):
+def test_cases_change_with_the_seed_and_repeat_without_one():
+    spec = sc.exercises.registry()["steps-one-step"]
+    a, b = (encode(spec.cases(_core.case_rng(spec.label, s))) for s in (1, 2))
+    assert a != b
+    assert encode(spec.cases(_core.case_rng(spec.label))) == encode(spec.cases(_core.case_rng(spec.label)))
+
+
+def test_right_answer_passes_and_stub_fails_politely():
     good = sc.exercises.check("steps-one-step", lambda w, g, lr: w - lr * g)
-    assert good.passed and good.points == good.max_points
+    assert good.passed and good.points == good.max_points and good.tests_passed == good.tests_total > 1
     stub = sc.exercises.check("steps-one-step", Ellipsis)
     assert not stub and stub.points == 0
-    out = capsys.readouterr().out
-    assert "Correct" in out and "Not yet" in out
+    assert "Correct" in repr(good) and "Not yet" in repr(stub) and "no answer yet" in repr(stub)
+
+
+def test_check_prints_nothing_and_the_result_is_the_feedback(capsys):
+    result = sc.exercises.check("steps-stable", lambda a, lr: True)
+    assert capsys.readouterr().out == ""
+    assert repr(result) == str(result) and repr(result).startswith("[steps-stable] Not yet")
+    bundle = result._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/markdown", "text/html"}
+    assert "Not yet" in bundle["text/html"] and "Hint" in bundle["text/markdown"]
+
+
+def test_partial_credit_is_split_over_the_cases():
+    spec = sc.exercises.registry()["steps-one-step"]
+
+    def scalar_only(w, g, lr):  # right for plain numbers, wrong for every array
+        return w - lr * g if np.ndim(w) == 0 else np.zeros(np.shape(w))
+
+    result = sc.exercises.check("steps-one-step", scalar_only)
+    n = result.tests_total
+    assert result.tests_passed == 1 and result.points == pytest.approx(spec.points / n)
 
 
 @pytest.mark.parametrize("answer, phrase", [
@@ -34,7 +69,7 @@ def test_right_answer_passes_and_stub_fails_politely(capsys):
     (42, "function"),
 ])
 def test_wrong_answers_get_feedback_not_tracebacks(answer, phrase):
-    result = sc.exercises.check("steps-one-step", answer, quiet=True)
+    result = sc.exercises.check("steps-one-step", answer)
     assert not result.passed
     assert phrase in result.message
 
@@ -43,7 +78,7 @@ def test_mutating_answer_is_caught():
     def in_place(w, g, lr):
         w -= lr * g
         return w
-    result = sc.exercises.check("steps-one-step", in_place, quiet=True)
+    result = sc.exercises.check("steps-one-step", in_place)
     assert not result.passed and "changed the array" in result.message
 
 
@@ -52,14 +87,75 @@ def test_unknown_label_is_an_error():
         sc.exercises.check("no-such-exercise", 1)
 
 
-def test_grading_log(tmp_path, monkeypatch):
-    log = tmp_path / "log.jsonl"
-    monkeypatch.setenv(GRADING_LOG_ENV, str(log))
-    sc.exercises.check("steps-stable", lambda a, lr: 0 < a * lr < 2, quiet=True)
-    sc.exercises.check("steps-stable", lambda a, lr: True, quiet=True)
-    rows = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [r["passed"] for r in rows] == [True, False]
-    assert rows[0]["points"] == rows[0]["max_points"] > 0 and rows[1]["points"] == 0
+class Anything:
+    def __eq__(self, other):
+        return True
+
+    def __float__(self):
+        return 1.0
+
+    def __array__(self, *args, **kwargs):
+        return np.zeros(3)
+
+
+class Agreeable(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(np.shape(other), dtype=bool)
+
+
+class MyFloat(float):
+    def __eq__(self, other):
+        return True
+
+
+@pytest.mark.parametrize("make", [lambda *a: Anything(), lambda w, g, lr: np.zeros(np.shape(w)).view(Agreeable),
+                                  lambda w, g, lr: MyFloat(1.0), lambda w, g, lr: [Anything()],
+                                  lambda w, g, lr: np.array([Anything()], dtype=object)])
+def test_objects_that_agree_with_anything_score_zero(make):
+    result = sc.exercises.check("steps-one-step", make)
+    assert not result.passed and result.points == 0
+
+
+def test_plain_data_round_trip_and_rejections():
+    value = {"a": [1, 2.5, None, True, "s"], "b": (np.float32(1.5), np.int64(3)),
+             "c": np.arange(6.0).reshape(2, 3), "d": np.array([np.nan, np.inf, -np.inf]),
+             "e": np.array([True, False]), "f": np.arange(3)}
+    back = decode(json.loads(json.dumps(encode(value), allow_nan=False)))
+    assert back["a"] == [1, 2.5, None, True, "s"] and back["b"] == (1.5, 3)
+    assert type(back["c"]) is np.ndarray and back["c"].dtype == float and back["c"].shape == (2, 3)
+    assert np.isnan(back["d"][0]) and back["d"][1] == np.inf and back["e"].dtype == bool
+    assert back["f"].dtype == np.int64
+    for bad in (Anything(), np.zeros(2).view(Agreeable), MyFloat(2.0), {1: 2}, np.array(["x"]),
+                np.array([1 + 2j]), lambda: 1, {"k": object()}):
+        with pytest.raises(NotPlain):
+            encode(bad)
+    for forged in ({"$array": {"dtype": "float64", "shape": [3], "data": [1.0]}},
+                   {"$array": {"dtype": "object", "shape": [1], "data": [1]}},
+                   {"$pickle": "x"}, {"a": 1, "b": 2}, {"$float": "1e3"},
+                   {"$array": {"dtype": "int64", "shape": [1], "data": [1.5]}},
+                   {"$array": {"dtype": "float64", "shape": [MAX_ITEMS + 1], "data": []}}):
+        with pytest.raises(NotPlain):
+            decode(forged)
+
+
+def test_without_references_the_checker_cannot_decide(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "stepcourse.exercises._references", None)
+    spec = sc.exercises.registry()["steps-one-step"]
+    with pytest.raises(RuntimeError, match="reference answers are not part"):
+        _core.expected_for(spec, spec.cases(_core.case_rng(spec.label))[0])
+
+
+def test_a_sandbox_can_only_claim_wrong():
+    """judge_case reads a run's record: an error record fails; a value is compared outside."""
+    spec = sc.exercises.registry()["steps-one-step"]
+    case = spec.cases(_core.case_rng(spec.label))[0]
+    assert not _core.judge_case(spec, {"error": {"reason": "x"}}, case).passed
+    assert not _core.judge_case(spec, {"passed": True}, case).passed
+    assert not _core.judge_case(spec, {"value": {"$dict": [["out", 0.0], ["changed", False]]}}, case).passed
+    right = encode({"out": case["w"] - case["lr"] * case["grad"], "changed": False})
+    assert _core.judge_case(spec, {"value": right}, case).passed
 
 
 def test_helpers():
@@ -75,7 +171,28 @@ def test_helpers():
 @pytest.mark.parametrize("label, answer", [
     ("steps-loop", lambda grad, w0, lr, steps: np.array([np.asarray(w0, float)] * (steps + 1))),
     ("steps-count", lambda a, lr, w0, c, tol: 3),
+    ("steps-count", lambda a, lr, w0, c, tol: None),
     ("steps-stable", lambda a, lr: lr < 2),
+    ("steps-stable", lambda a, lr: True),
 ])
 def test_steps_checks_reject_plausible_mistakes(label, answer):
-    assert not sc.exercises.check(label, answer, quiet=True).passed
+    result = sc.exercises.check(label, answer)
+    assert not result.passed and result.points == 0
+
+
+def test_feedback_is_displayed_once_in_a_notebook(tmp_path):
+    """A cell ending with the check shows one output (the Result's rich display), nothing printed."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import stepcourse as sc\n"
+                                          "def gd_step(w, grad, lr):\n    ...\n\n"
+                                          "sc.exercises.check('steps-one-step', gd_step)"),
+                nbformat.v4.new_code_cell("sc.exercises.check('steps-one-step', lambda w, g, lr: w - lr * g)")]
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    for cell, word in zip(nb.cells, ("Not yet", "Correct")):
+        assert len(cell.outputs) == 1, cell.outputs
+        output = cell.outputs[0]
+        assert output["output_type"] == "execute_result"
+        assert word in output["data"]["text/plain"] and word in output["data"]["text/html"]

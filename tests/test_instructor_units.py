@@ -11,7 +11,7 @@ import pytest
 
 from stepcourse.cli import main
 from stepcourse.exercises import registry
-from stepcourse.instructor.grade import _names, book_index, collect_submissions, expected_exercises, score_log
+from stepcourse.instructor.grade import _names, append_row, chapter_of, collect_submissions, normalized_code
 from stepcourse.instructor.notebook import (answer_expression, chapter_exercises, check_calls, fences,
                                             read_notebook, resolve_chapters, write_notebook)
 from stepcourse.instructor.student import make_student, student_notebook
@@ -216,45 +216,15 @@ def test_console_script_is_installed():
         assert command in done.stdout
 
 
-# -- scoring ---------------------------------------------------------------------------------------
+# -- grading: chapters, rows, resume, flags -----------------------------------------------------------
 
-def test_score_log_last_result_counts_and_unchecked_score_zero():
-    lines = [json.dumps({"label": "a", "passed": False, "points": 0}),
-             json.dumps({"label": "a", "passed": True, "points": 2}),
-             json.dumps({"label": "b", "passed": True, "points": 1}),
-             json.dumps({"label": "b", "passed": False, "points": 0}),
-             json.dumps({"label": "other-chapter", "passed": True}),
-             '{"label": "c", "pas',  # cut short by a crash
-             "[1, 2]", ""]
-    assert score_log(lines, {"a": 2.0, "b": 1.0, "c": 3.0}) == {"a": 2.0, "b": 0.0, "c": 0.0}
-
-
-def test_expected_exercises_follow_the_chapter_of_the_labels(tmp_path):
-    checks = registry()
-    label = next(iter(checks))
-    chapter = checks[label].chapter
-    nb = notebook(code(f'sc.exercises.check("{label}", None)'))
-    expected = expected_exercises(nb, tmp_path / "anything.ipynb")
-    assert set(expected) == {lab for lab, c in checks.items() if c.chapter == chapter}
-    assert set(expected_exercises(notebook(md("x")), tmp_path / f"{chapter}.ipynb")) == set(expected)
-    assert expected_exercises(notebook(md("x")), tmp_path / "unrelated.ipynb") == {}
-
-
-def test_expected_exercises_follow_the_book_when_a_module_serves_two_chapters(tmp_path):
-    checks = registry()
-    module = next(c.chapter for c in checks.values() if sum(d.chapter == c.chapter for d in checks.values()) >= 2)
-    first, second = [label for label, c in checks.items() if c.chapter == module][:2]
-    book = tmp_path / "book"
-    book.mkdir()
-    for name, label in (("part_a", first), ("part_b", second)):
-        write_notebook(notebook(md(f"```{{exercise}} T\n:label: {label}\n```"), code("...", "exercise")),
-                       book / f"{name}.ipynb")
-    index = book_index(book)
-    assert index == {"part_a": [first], "part_b": [second]}
-    answered = notebook(code(f'sc.exercises.check("{first}", None)'))
-    assert list(expected_exercises(answered, tmp_path / "mine.ipynb", index)) == [first]
-    # Deleting every exercise cell does not remove the exercises from the grading of part_b.ipynb.
-    assert list(expected_exercises(notebook(md("x")), tmp_path / "part_b.ipynb", index)) == [second]
+def test_chapter_of_follows_metadata_then_file_name_then_labels(tmp_path):
+    nb = notebook(code('sc.exercises.check("gradients-partials", f)'))
+    assert chapter_of(nb, tmp_path / "anything.ipynb") == "gradients"
+    assert chapter_of(nb, tmp_path / "steps.ipynb") == "steps"
+    nb["metadata"]["stepcourse"] = {"chapter": "boosting"}
+    assert chapter_of(nb, tmp_path / "steps.ipynb") == "boosting"
+    assert chapter_of(notebook(md("x")), tmp_path / "unrelated.ipynb") is None
 
 
 def test_collect_submissions_and_distinct_names(tmp_path):
@@ -269,14 +239,85 @@ def test_collect_submissions_and_distinct_names(tmp_path):
     assert _names([tmp_path / "x.ipynb"]) == ["x"]
 
 
-def test_grading_a_notebook_of_another_course_is_an_error_row(tmp_path):
+def test_normalized_code_ignores_comments_spacing_and_checks():
+    a = "def f(x):\n    return 2 * x   # twice\n\nsc.exercises.check('demo', f)\n"
+    b = "def f(x):\n\n    return 2*x\n"
+    assert normalized_code(a) == normalized_code(b) != normalized_code("def f(x):\n    return x + x\n")
+
+
+def test_append_row_writes_whole_rows(tmp_path):
+    path = tmp_path / "g.csv"
+    append_row(path, ["a", "1", "x,y"])
+    append_row(path, ["b", "2", 'say "hi"'])
+    assert list(csv.reader(open(path, newline=""))) == [["a", "1", "x,y"], ["b", "2", 'say "hi"']]
+
+
+def test_invalid_notebooks_are_error_rows_of_the_chapter_maximum(tmp_path):
     write_notebook(notebook(code("print(1)")), tmp_path / "unrelated.ipynb")
     (tmp_path / "broken.ipynb").write_text("{", encoding="utf-8")
     out = tmp_path / "grades"
     assert main(["grade", str(tmp_path / "unrelated.ipynb"), str(tmp_path / "broken.ipynb"),
-                 "--out", str(out), "--timeout", "120"]) == 0
+                 "--out", str(out), "--timeout", "120", "--chapter", "steps"]) == 0
     with open(out / "grades.csv", newline="", encoding="utf-8") as fh:
         rows = {Path(r["submission"]).stem: r for r in csv.DictReader(fh)}
-    assert rows["unrelated"]["status"] == "error" and "no exercise" in rows["unrelated"]["detail"]
-    assert rows["broken"]["status"] == "error" and "cannot read" in rows["broken"]["detail"]
-    assert float(rows["broken"]["total"]) == 0
+    assert rows["broken"]["status"] == "invalid notebook" and "broken.ipynb" in rows["broken"]["detail"]
+    assert float(rows["broken"]["total"]) == 0 and float(rows["broken"]["max_total"]) == 4
+    # A notebook that runs but answers nothing scores 0 of the chapter's maximum.
+    assert rows["unrelated"]["status"] == "ok" and float(rows["unrelated"]["total"]) == 0
+    assert float(rows["unrelated"]["max_total"]) == 4
+
+
+def test_without_chapter_an_unknown_notebook_is_an_error_row(tmp_path):
+    write_notebook(notebook(code("print(1)")), tmp_path / "unrelated.ipynb")
+    out = tmp_path / "grades"
+    assert main(["grade", str(tmp_path / "unrelated.ipynb"), "--out", str(out), "--timeout", "60"]) == 0
+    row = next(csv.DictReader(open(out / "grades.csv", newline="")))
+    assert row["status"] == "invalid notebook" and "--chapter" in row["detail"]
+
+
+def test_resume_skips_graded_and_force_starts_clean(tmp_path, capsys):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    answer = code("import stepcourse as sc\nsc.exercises.check('steps-stable', lambda a, lr: bool(0 < a * lr < 2))")
+    write_notebook(notebook(answer), subs / "a.ipynb")
+    out = tmp_path / "grades"
+    assert main(["grade", str(subs), "--out", str(out), "--chapter", "steps", "--timeout", "120"]) == 0
+    assert main(["grade", str(subs), "--out", str(out), "--chapter", "steps"]) == 2
+    assert "--resume" in capsys.readouterr().err
+    (out / "feedback" / "stale.md").write_text("old")
+    write_notebook(notebook(answer), subs / "b.ipynb")
+    assert main(["grade", str(subs), "--out", str(out), "--chapter", "steps", "--resume", "--timeout", "120"]) == 0
+    rows = list(csv.DictReader(open(out / "grades.csv", newline="")))
+    assert [Path(r["submission"]).stem for r in rows] == ["a", "b"]
+    assert all(float(r["steps-stable"]) == 1 and float(r["total"]) == 1 for r in rows)
+    assert main(["grade", str(subs / "a.ipynb"), "--out", str(out), "--chapter", "steps", "--force",
+                 "--timeout", "120"]) == 0
+    rows = list(csv.DictReader(open(out / "grades.csv", newline="")))
+    assert [Path(r["submission"]).stem for r in rows] == ["a"] and not (out / "feedback" / "stale.md").exists()
+
+
+def test_published_solutions_are_flagged_not_penalised(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    source = notebook(md("```{exercise} T\n:label: steps-stable\n```"),
+                      code("def converges(a, lr):\n    ...\n\nsc.exercises.check('steps-stable', converges)",
+                           "exercise"),
+                      md("```{solution-start} steps-stable\n```"),
+                      code("def converges(a, lr):\n    return bool(0 < lr * a < 2)  # note\n\n"
+                           "sc.exercises.check('steps-stable', converges)", "solution"),
+                      md("```{solution-end}\n```"))
+    write_notebook(source, book / "steps.ipynb")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    imports = code("import stepcourse as sc")
+    write_notebook(notebook(imports, code("def converges(a, lr):\n    return bool(0 < lr*a < 2)\n"
+                                          "sc.exercises.check('steps-stable', converges)")), subs / "copied.ipynb")
+    write_notebook(notebook(imports, code("def converges(a, lr):\n    return 0 < a * lr and a * lr < 2\n"
+                                          "sc.exercises.check('steps-stable', converges)")), subs / "own.ipynb")
+    out = tmp_path / "grades"
+    assert main(["grade", str(subs), "--out", str(out), "--chapter", "steps", "--book", str(book),
+                 "--jobs", "2", "--timeout", "120"]) == 0
+    rows = {Path(r["submission"]).stem: r for r in csv.DictReader(open(out / "grades.csv", newline=""))}
+    assert rows["copied"]["matches_published"] == "steps-stable" and rows["own"]["matches_published"] == ""
+    assert float(rows["copied"]["total"]) == float(rows["own"]["total"]) == 1
+    assert "match the published solutions" in (out / "summary.md").read_text()

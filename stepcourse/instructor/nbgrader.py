@@ -7,8 +7,15 @@ exercise of a chapter becomes
 - an *autograded answer* cell (``solution: true``, ``grade_id`` = the exercise label): the stub the
   reader sees, then the solution code between the markers (it redefines what the stub defined, so the
   source version passes its own tests);
-- an *autograder test* cell (``grade: true``, ``locked``, ``points`` from the check's registry entry)
-  that runs the same check as ``sc.exercises.check`` and fails with its feedback when the answer is wrong.
+- an *autograder test* cell (``grade: true``, ``locked``, ``points`` from the spec) that runs
+  ``sc.exercises.check`` and ends with the points earned, which nbgrader takes as partial credit (the
+  points are split over the exercise's test cases, as in ``stepcourse grade``).
+
+The ``setup`` cell, which installs the package on Colab or Binder, becomes a plain import: nbgrader
+runs the notebooks in its own environment, which must have ``stepcourse`` installed (a ``%pip install``
+from the network during autograding fails and used to cost every exercise its points).
+nbgrader executes the submissions with its own kernel, without the sandbox of ``stepcourse grade``:
+its grades are as trustworthy as nbgrader's own model (the checks run in the student's kernel).
 
 Solution blocks and hidden tests go, as in the student version. ``nbgrader generate_assignment``
 replaces the marked region by its code stub; the ``nbgrader_config.py`` written beside the notebooks
@@ -23,7 +30,7 @@ from typing import List
 
 from ..exercises import registry
 from .notebook import answer_expression, cell_text, chapter_exercises, read_notebook, set_cell_text, tags, write_notebook
-from .student import prepare_out_dir, student_notebook
+from .student import _requirements, prepare_out_dir, student_notebook
 
 __all__ = ["nbgrader_notebook", "export_nbgrader", "NBGRADER_CONFIG"]
 
@@ -33,6 +40,13 @@ c = get_config()
 # The answer cells keep the course's stub (a function whose body is `...`) above the solution region:
 # replace the region by a comment, so that the released cell runs and the check says "Not yet".
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
+"""
+
+
+SETUP_IMPORT = """\
+# nbgrader runs this notebook in an environment that has the course package installed:
+#     pip install "{spec}"
+import stepcourse  # noqa: F401
 """
 
 
@@ -77,13 +91,17 @@ def nbgrader_notebook(nb: dict, name: str = "notebook") -> dict:
                      "metadata": _meta(solution=False, grade=True, locked=True, grade_id=f"{ex.label}-check",
                                        points=checks[ex.label].points)}
         set_cell_text(test_cell, f"_result = sc.exercises.check({ex.label!r}, {answer})\n"
-                                 f"assert _result.passed, str(_result)")
+                                 f"print(_result)\n"
+                                 f"_result.points  # nbgrader reads this number as the points earned")
         key = by_id.get(stub_cell.get("id"))
         if key is None:
             raise ValueError(f"{name}: the cell of exercise {ex.label!r} needs an id (nbformat 4.5)")
         replacements[key] = [answer_cell, test_cell]
     cells = []
     for i, cell in enumerate(student["cells"]):
+        if cell.get("cell_type") == "code" and "setup" in tags(cell):
+            cell = copy.deepcopy(cell)
+            set_cell_text(cell, SETUP_IMPORT.format(spec=(_requirements([nb]) or ["stepcourse"])[0]))
         cells.extend(replacements.get(i, [cell]))
     student["cells"] = cells
     student["metadata"].pop("stepcourse", None)
