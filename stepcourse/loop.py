@@ -2,21 +2,56 @@
 
 A run records every iterate, so plots and explorers read the trace instead of re-running anything.
 Divergence is data, not a crash: a run whose numbers stop being finite, or whose loss grows far past
-where it started, ends there and says so.
+where it started, ends there and says so. That rule is :class:`Divergence`, the one rule that
+:func:`minimize`, :func:`stepcourse.training.fit` and :func:`stepcourse.rangetest.lr_range_test` share.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
-__all__ = ["Trace", "minimize", "steps_to_tolerance", "DIVERGENCE_FACTOR"]
+from ._validation import (as_float_array, as_generator, check_callable, check_integer, check_number,
+                          check_optimizer, check_positive, check_problem, check_seed)
+
+__all__ = ["Trace", "minimize", "steps_to_tolerance", "steps_to_stay_within", "ToleranceRun", "Divergence",
+           "DIVERGENCE_FACTOR"]
 
 #: A run is flagged as diverged when ``|f(x_t) - f*|`` exceeds this multiple of ``|f(x_0) - f*|``.
 #: At lr = 1.01 * 2/L on a quadratic the loss grows 4 % per step, so 1e6 is reached after ~350 steps,
 #: long before any overflow.
 DIVERGENCE_FACTOR = 1e6
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The divergence rule: a loss that is not finite, or whose gap ``|loss - reference|`` exceeds
+    ``factor`` times the gap where the run started.
+
+    ``factor=None`` checks finiteness only; so does a run that starts exactly at ``reference`` (it
+    has no scale to compare with).
+
+    >>> rule = Divergence.starting_at(2.0, factor=10.0)
+    >>> rule.exceeded(19.0), rule.exceeded(21.0), rule.exceeded(float("nan"))
+    (False, True, True)
+    """
+
+    limit: float
+    reference: float = 0.0
+
+    @classmethod
+    def starting_at(cls, start_loss: float, reference: float = 0.0,
+                    factor: Optional[float] = DIVERGENCE_FACTOR) -> "Divergence":
+        if factor is not None:
+            factor = check_number("divergence_factor", factor, low=1, low_open=True)
+        gap = abs(float(start_loss) - reference)
+        limit = factor * gap if (factor is not None and gap > 0) else np.inf
+        return cls(limit=float(limit), reference=float(reference))
+
+    def exceeded(self, loss: float) -> bool:
+        """True when ``loss`` is not finite or too far above the reference."""
+        return not (np.isfinite(loss) and abs(loss - self.reference) <= self.limit)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,13 +110,18 @@ class Trace:
         f_min = 0.0 if np.isnan(self.f_min) else self.f_min
         return self.losses - f_min
 
-    def steps_to(self, tol: float, *, target=None) -> Optional[int]:
-        """First step ``k`` with ``|f(x_k) - f*| <= tol`` (or ``||x_k - target|| <= tol`` with a ``target``).
+    def first_step_within(self, tol: float, *, target=None) -> Optional[int]:
+        """The first step ``k`` with ``|f(x_k) - f*| <= tol`` (or ``||x_k - target|| <= tol`` with a
+        ``target``), whether or not the run stays there; None when it never gets there.
 
-        Returns None when the run never gets there.
+        (:func:`steps_to_stay_within` counts the steps after which a run stays within.)
+
+        >>> import stepcourse as sc
+        >>> tr = sc.minimize(sc.problems.parabola(), sc.optim.SGD(lr=0.5), steps=30)
+        >>> tr.first_step_within(1e-3)          # the gap 4.5 shrinks by 1/4 per step
+        7
         """
-        if not tol > 0:
-            raise ValueError(f"tol must be positive; got {tol!r}")
+        tol = check_positive("tol", tol)
         if target is None:
             hit = np.abs(self.gaps) <= tol
         else:
@@ -89,13 +129,24 @@ class Trace:
         idx = np.flatnonzero(hit)
         return int(idx[0]) if idx.size else None
 
-    def contraction(self, start: int = 0, stop: Optional[int] = None, *, target=None) -> float:
-        """Average per-step factor by which the distance to ``target`` (default: the nearest known minimum) shrinks.
+    #: The name this method had first; :meth:`first_step_within` says what it counts.
+    steps_to = first_step_within
 
-        Measured as the geometric mean of ``||x_{k+1} - x*|| / ||x_k - x*||`` over steps ``start..stop``.
+    def contraction(self, start: int = 0, stop: Optional[int] = None, *, target=None) -> float:
+        r"""The average factor per step by which the distance to ``target`` shrinks over steps
+        ``start..stop`` (default: the whole run).
+
+        It is the geometric mean of the step ratios, :math:`(d_{stop} / d_{start})^{1/(stop - start)}`
+        with :math:`d_k = \lVert x_k - \text{target} \rVert`; 0 when the run starts at ``target``.
+        ``target`` is required (usually ``problem.minima[0]``).
+
+        >>> import stepcourse as sc
+        >>> p = sc.problems.parabola()
+        >>> round(sc.minimize(p, sc.optim.SGD(lr=0.25), steps=10).contraction(target=p.minima[0]), 12)
+        0.75
         """
         if target is None:
-            raise ValueError("contraction needs the minimum as target=...")
+            raise ValueError("contraction needs the minimum as target=..., e.g. problem.minima[0]")
         dist = np.linalg.norm(self.xs - np.asarray(target, dtype=float), axis=-1)
         stop = len(dist) - 1 if stop is None else stop
         if not 0 <= start < stop <= len(dist) - 1:
@@ -109,7 +160,9 @@ class Trace:
         return f"Trace({self.problem or 'problem'}, {self.optimizer or 'optimizer'}: {self.steps} steps, {status})"
 
 
-def minimize(problem, opt, x0=None, steps: int = 100, *, divergence_factor: float = DIVERGENCE_FACTOR) -> Trace:
+def minimize(problem, opt, x0=None, steps: int = 100, *, seed=None,
+             divergence_factor: Optional[float] = DIVERGENCE_FACTOR,
+             callback: Optional[Callable] = None) -> Trace:
     r"""Run ``steps`` steps of ``opt`` on ``problem`` and record everything.
 
     At each step :math:`t = 0, 1, \dots` the loop computes :math:`g_t = \nabla f(x_t)` and asks the
@@ -120,13 +173,21 @@ def minimize(problem, opt, x0=None, steps: int = 100, *, divergence_factor: floa
     problem : Problem
         The loss, with ``f`` and ``grad``.
     opt : optimizer from :mod:`stepcourse.optim`
-        Anything with ``init(params)``, ``step(params, grads, state)`` and ``lr_at(t)``.
+        Anything with ``init(params)``, ``step(params, grads, state)`` and ``lr_at(t)``; for a name,
+        ``sc.optim.by_name("adam", lr=0.1)``.
     x0 : array_like, optional
         Start; defaults to ``problem.x0``.
     steps : int
-        Number of steps to take (fewer if the run diverges).
-    divergence_factor : float
-        Stop, flagged, once ``|f(x_t) - f*| > divergence_factor * |f(x_0) - f*|``.
+        Number of steps to take (fewer if the run diverges or the callback stops it).
+    seed : int, None or numpy Generator
+        The randomness of a stochastic problem's gradients (noise, mini-batches) for this run; None
+        uses the problem's own ``seed``. The same seed gives the same trace. Ignored by exact problems.
+    divergence_factor : float or None
+        Stop, flagged, once ``|f(x_t) - f*| > divergence_factor * |f(x_0) - f*|`` (:class:`Divergence`);
+        None stops only when a number stops being finite.
+    callback : callable, optional
+        ``callback(t, x, loss)`` after each step ``t`` (0-based) with the new point and its loss; returning
+        True ends the run there (not flagged as diverged).
 
     Returns
     -------
@@ -142,41 +203,54 @@ def minimize(problem, opt, x0=None, steps: int = 100, *, divergence_factor: floa
     >>> tr.diverged, tr.diverged_at is not None
     (True, True)
     """
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer; got {steps!r}")
-    if not divergence_factor > 1:
-        raise ValueError(f"divergence_factor must be > 1; got {divergence_factor!r}")
-    x = np.array(problem.x0 if x0 is None else x0, dtype=float).reshape(problem.dim)
-    f_min = problem.f_min
+    problem = check_problem("problem", problem)
+    opt = check_optimizer("opt", opt)
+    steps = check_integer("steps", steps, low=0)
+    check_callable("callback", callback, allow_none=True)
+    check_seed("seed", seed)
+    start = as_float_array("x0", problem.x0 if x0 is None else x0)
+    if start.size != problem.dim:
+        raise ValueError(f"x0 must hold {problem.dim} numbers for {problem.name!r} (dim={problem.dim}); "
+                         f"got shape {start.shape}")
+    x = start.reshape(problem.dim).copy()
+    grad = problem.run_grad(seed)
+    f, f_min = problem.f, problem.f_min
     ref = 0.0 if np.isnan(f_min) else f_min
+    # The single-array step without its own errstate: this loop sets it once for the whole run.
+    step = getattr(opt, "_step", opt.step)
+    lr_at = getattr(opt, "lr_at", None)
 
     xs = np.empty((steps + 1, problem.dim))
     losses = np.empty(steps + 1)
     grad_norms = np.empty(steps + 1)
-    lrs = np.empty(steps)
+    lrs = np.full(steps, np.nan)
     diverged_at = None
     # Overflow to inf is expected on a diverging run; it is reported through the Trace, not as warnings.
     with np.errstate(all="ignore"):
-        g = problem.grad(x)
-        xs[0], losses[0], grad_norms[0] = x, problem.f(x), np.linalg.norm(g)
-        if not (np.isfinite(losses[0]) and np.all(np.isfinite(g))):
+        g = np.asarray(grad(x), dtype=float)
+        loss = float(f(x))
+        xs[0], losses[0], grad_norms[0] = x, loss, np.sqrt(g @ g)
+        if not (np.isfinite(loss) and np.all(np.isfinite(g))):
             raise ValueError(f"the loss or gradient is not finite at the start x0={x}")
-        limit = divergence_factor * max(abs(losses[0] - ref), np.finfo(float).tiny)
+        rule = Divergence.starting_at(loss, ref, divergence_factor)
         state = opt.init(x)
         n = 0
         for t in range(steps):
-            lrs[t] = opt.lr_at(t)
-            x_new, state = opt.step(x, g, state)
-            loss = float(problem.f(x_new))
+            if lr_at is not None:
+                lrs[t] = lr_at(t)
+            x_new, state = step(x, g, state)
+            loss = float(f(x_new))
             if not (np.isfinite(loss) and np.all(np.isfinite(x_new))):
                 diverged_at = t + 1
                 break
-            g = problem.grad(x_new)
+            g = np.asarray(grad(x_new), dtype=float)
             x = x_new
             n = t + 1
-            xs[n], losses[n], grad_norms[n] = x, loss, np.linalg.norm(g)
-            if abs(loss - ref) > limit or not np.all(np.isfinite(g)):
+            xs[n], losses[n], grad_norms[n] = x, loss, np.sqrt(g @ g)
+            if rule.exceeded(loss) or not np.all(np.isfinite(g)):
                 diverged_at = n
+                break
+            if callback is not None and callback(t, x, loss) is True:
                 break
     return Trace(
         xs=xs[: n + 1].copy(), losses=losses[: n + 1].copy(), grad_norms=grad_norms[: n + 1].copy(),
@@ -186,41 +260,81 @@ def minimize(problem, opt, x0=None, steps: int = 100, *, divergence_factor: floa
     )
 
 
-def steps_to_tolerance(problem, lr, tol: float = 1e-4, max_steps: int = 1000):
-    r"""Run gradient descent and report how many steps it needs to get within ``tol`` of a minimum.
+@dataclass(frozen=True, eq=False)
+class ToleranceRun:
+    """The answer of :func:`steps_to_stay_within`.
+
+    Attributes
+    ----------
+    trace : Trace
+        The whole run.
+    steps : int or None
+        The first step from which the loss stays within ``tol`` of :attr:`minimum` (None if never).
+    status : str
+        ``"converged"``, ``"diverged"`` or ``"not yet"`` (still outside after ``max_steps``).
+    minimum : ndarray or None
+        The known minimum nearest to where the run ended (None when it diverged).
+
+    ``run["steps"]`` reads a field like a dict, as the plain dict this replaces did.
+    """
+
+    trace: Trace
+    steps: Optional[int]
+    status: str
+    minimum: Optional[np.ndarray] = None
+
+    def __getitem__(self, name: str):
+        if name not in ("trace", "steps", "status", "minimum"):
+            raise KeyError(name)
+        return getattr(self, name)
+
+
+def steps_to_stay_within(problem, lr, tol: float = 1e-4, max_steps: int = 1000) -> ToleranceRun:
+    r"""Run gradient descent and count the steps after which it stays within ``tol`` of a minimum.
 
     ``lr`` is a learning rate for plain gradient descent (``SGD(lr=lr)``) or any optimizer object.
 
     "Within tolerance" means :math:`f(w_k) - f(w^\star) \le` ``tol`` for the minimum :math:`w^\star`
-    nearest to where the run ends (on a non-convex curve that may be a local one).
+    nearest to where the run ends (on a non-convex curve that may be a local one), from step ``k`` on
+    to the end of the run: a run that bounces through the band and out again has not arrived.
+    (:meth:`Trace.first_step_within` counts the first visit instead.)
 
     Returns
     -------
-    dict with ``trace`` (the whole run), ``steps`` (int or None), ``minimum`` (the nearest known minimum)
-    and ``status``: ``"converged"``, ``"diverged"`` or ``"not yet"`` (still outside after ``max_steps``).
+    ToleranceRun
 
     Examples
     --------
     >>> import stepcourse as sc
-    >>> sc.loop.steps_to_tolerance(sc.problems.parabola(curvature=1.0), lr=1.0)["steps"]
+    >>> sc.loop.steps_to_stay_within(sc.problems.parabola(curvature=1.0), lr=1.0).steps
     1
     """
-    if not tol > 0:
-        raise ValueError(f"tol must be positive; got {tol!r}")
+    problem = check_problem("problem", problem)
+    tol = check_positive("tol", tol)
+    max_steps = check_integer("max_steps", max_steps, low=0)
     from .optim import SGD
 
-    opt = SGD(lr=float(lr)) if isinstance(lr, (int, float, np.floating)) else lr
-    trace = minimize(problem, opt, steps=int(max_steps))
+    if callable(getattr(lr, "step", None)):
+        opt = lr
+    else:
+        opt = SGD(lr=check_number("lr", lr, low=0))
+    trace = minimize(problem, opt, steps=max_steps)
     if trace.diverged:
-        return {"trace": trace, "steps": None, "minimum": None, "status": "diverged"}
+        return ToleranceRun(trace=trace, steps=None, status="diverged")
     minima = np.asarray(problem.minima)
+    if len(minima) == 0:
+        raise ValueError(f"problem {problem.name!r} has no known minimum to count the steps to")
     nearest = minima[np.argmin(np.linalg.norm(minima - trace.x, axis=-1))]
     gaps = trace.losses - float(problem.f(nearest))
-    hit = np.flatnonzero(np.abs(gaps) <= tol)
-    # Count only if the run stays inside from then on (a bouncing run can pass through).
-    if hit.size and np.all(np.abs(gaps[hit[0]:]) <= tol):
-        return {"trace": trace, "steps": int(hit[0]), "minimum": nearest, "status": "converged"}
-    return {"trace": trace, "steps": None, "minimum": nearest, "status": "not yet"}
+    outside = np.flatnonzero(np.abs(gaps) > tol)
+    first = 0 if outside.size == 0 else int(outside[-1]) + 1
+    if first < len(gaps):
+        return ToleranceRun(trace=trace, steps=first, status="converged", minimum=nearest)
+    return ToleranceRun(trace=trace, steps=None, status="not yet", minimum=nearest)
+
+
+#: The name :func:`steps_to_stay_within` had first.
+steps_to_tolerance = steps_to_stay_within
 
 
 def _describe(opt) -> str:

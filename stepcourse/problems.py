@@ -12,14 +12,19 @@ Every problem is a :class:`Problem`. ``f`` and ``grad`` accept points with a tra
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 import numpy as np
 
+from .batching import SAMPLINGS, batch_indices
+from ._validation import (as_generator, check_choice, check_integer, check_non_negative, check_number,
+                          check_positive, check_problem)
+
 __all__ = [
     "Problem", "parabola", "double_well", "quadratic", "rosenbrock", "beale", "himmelblau",
-    "saddle", "six_hump_camel", "catalog",
+    "saddle", "six_hump_camel", "catalog", "with_gradient_noise", "minibatch_least_squares",
 ]
 
 
@@ -47,6 +52,25 @@ class Problem:
         Largest and smallest Hessian eigenvalue where they are constants (quadratics).
     formula : str
         The function in LaTeX, for captions.
+    A : ndarray (d, d) or None
+        The constant Hessian of a quadratic (also :attr:`H`); ``eigenvalues`` its sorted spectrum.
+    saddle_points : ndarray (k, d) or None
+        Known saddle points, where a problem has them.
+    noise : float
+        Standard deviation of the Gaussian noise added to every gradient coordinate a run sees
+        (:func:`with_gradient_noise`); 0 for an exact gradient.
+    n, batch_size, sampling, per_example_grad
+        For a mini-batch problem (:func:`minibatch_least_squares`): rows, rows per step, how the
+        rows are drawn, and ``per_example_grad(w)``, the ``n`` individual gradients at ``w``.
+    gradient_stream : callable or None
+        ``gradient_stream(rng) -> grad``: the gradient function one run sees, made from that run's
+        numpy Generator (None: every run sees the exact ``grad``). It holds no state of its own, so a
+        Problem is a value: two runs with the same seed see the same gradients.
+    seed : int
+        The seed of a run that is given none (:meth:`run_grad`).
+
+    ``grad`` is always the exact gradient; the noisy or mini-batch gradient a run sees comes from
+    :meth:`run_grad`, which :func:`stepcourse.minimize` calls once per run.
     """
 
     name: str
@@ -60,6 +84,47 @@ class Problem:
     L: Optional[float] = None
     mu: Optional[float] = None
     formula: str = ""
+    A: Optional[np.ndarray] = field(default=None, repr=False)
+    eigenvalues: Optional[np.ndarray] = field(default=None, repr=False)
+    saddle_points: Optional[np.ndarray] = field(default=None, repr=False)
+    noise: float = 0.0
+    n: Optional[int] = None
+    batch_size: Optional[int] = None
+    sampling: Optional[str] = None
+    per_example_grad: Optional[Callable[[np.ndarray], np.ndarray]] = field(default=None, repr=False)
+    gradient_stream: Optional[Callable] = field(default=None, repr=False)
+    seed: int = 0
+
+    @property
+    def stochastic(self) -> bool:
+        """True when a run sees gradients that differ from ``grad`` (noise or true mini-batches)."""
+        return self.gradient_stream is not None and (
+            self.noise > 0 or self.sampling == "replacement"
+            or (self.batch_size is not None and self.batch_size < (self.n or 0)))
+
+    def run_grad(self, seed=None) -> Callable[[np.ndarray], np.ndarray]:
+        """The gradient function of one run: ``grad`` itself, or a fresh stream from ``seed``
+        (an int, None for :attr:`seed`, or a numpy Generator that the run then advances)."""
+        if self.gradient_stream is None:
+            return self.grad
+        return self.gradient_stream(as_generator(self.seed if seed is None else seed))
+
+    @property
+    def exact_grad(self) -> Callable[[np.ndarray], np.ndarray]:
+        """The exact gradient (the same as ``grad``; kept for code written before :meth:`run_grad`)."""
+        return self.grad
+
+    @property
+    def H(self) -> Optional[np.ndarray]:
+        """The constant Hessian of a quadratic (the same as ``A``)."""
+        return self.A
+
+    @property
+    def steps_per_epoch(self) -> Optional[int]:
+        """Steps per pass over the rows of a mini-batch problem (None for other problems)."""
+        if self.n is None or self.batch_size is None:
+            return None
+        return -(-self.n // self.batch_size)
 
     @property
     def f_min(self) -> float:
@@ -99,13 +164,6 @@ def _points(x, dim: int) -> np.ndarray:
     return x
 
 
-def _check_positive(name: str, value) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
-    return value
-
-
 def parabola(curvature: float = 1.0, center: float = 0.0, x0: float = -3.0) -> Problem:
     r"""The 1-D convex curve :math:`f(w) = \tfrac{a}{2}(w - c)^2` with curvature ``a = f''``.
 
@@ -116,8 +174,9 @@ def parabola(curvature: float = 1.0, center: float = 0.0, x0: float = -3.0) -> P
     >>> float(p.grad(1.5)[0])
     3.0
     """
-    a = _check_positive("curvature", curvature)
-    c = float(center)
+    a = check_positive("curvature", curvature)
+    c = check_number("center", center)
+    x0 = check_number("x0", x0)
 
     def f(x):
         x = _points(x, 1)
@@ -131,7 +190,7 @@ def parabola(curvature: float = 1.0, center: float = 0.0, x0: float = -3.0) -> P
         x = _points(x, 1)
         return np.full(x.shape[:-1] + (1, 1), a)
 
-    half_width = max(abs(float(x0) - c) * 1.25, 1.0)
+    half_width = max(abs(x0 - c) * 1.25, 1.0)
     return Problem(
         name="parabola", dim=1, f=f, grad=grad, hessian=hessian, x0=np.array([float(x0)]),
         minima=np.array([[c]]), bounds=((c - half_width, c + half_width),), L=a, mu=a,
@@ -150,7 +209,8 @@ def double_well(tilt: float = 0.3, x0: float = 0.25) -> Problem:
     >>> len(p.minima)
     2
     """
-    t = float(tilt)
+    t = check_number("tilt", tilt)
+    x0 = check_number("x0", x0)
     if not abs(t) < 2 / (3 * np.sqrt(3)):
         raise ValueError(f"tilt must satisfy |tilt| < 2/(3*sqrt(3)) ~ 0.385 for two minima; got {tilt!r}")
 
@@ -204,11 +264,9 @@ def quadratic(eigenvalues=None, *, condition_number: Optional[float] = None, dim
     if eigenvalues is not None and condition_number is not None:
         raise ValueError("give eigenvalues or condition_number, not both")
     if eigenvalues is None:
-        kappa = _check_positive("condition_number", 10.0 if condition_number is None else condition_number)
-        if kappa < 1:
-            raise ValueError(f"condition_number must be >= 1; got {condition_number!r}")
-        if int(dim) != dim or dim < 1:
-            raise ValueError(f"dim must be a positive integer; got {dim!r}")
+        kappa = check_number("condition_number", 10.0 if condition_number is None else condition_number,
+                             low=1)
+        dim = check_integer("dim", dim, low=1)
         eigenvalues = np.geomspace(1.0, kappa, int(dim)) if dim > 1 else np.array([kappa])
     lam = np.asarray(eigenvalues, dtype=float).ravel()
     if lam.size == 0 or not np.all(np.isfinite(lam)) or np.any(lam <= 0):
@@ -235,24 +293,21 @@ def quadratic(eigenvalues=None, *, condition_number: Optional[float] = None, dim
 
     span = float(np.max(np.abs(x0 - c))) * 1.3 + 0.5
     bounds = tuple((ci - span, ci + span) for ci in c)
-    problem = Problem(
+    return Problem(
         name=f"quadratic (kappa={lam.max() / lam.min():g})", dim=d, f=f, grad=grad, hessian=hessian,
         x0=x0, minima=c[None, :], bounds=bounds, L=float(lam.max()), mu=float(lam.min()),
-        formula=r"f(x) = \tfrac12 (x - x^*)^\top A (x - x^*)",
+        formula=r"f(x) = \tfrac12 (x - x^*)^\top A (x - x^*)", A=A, eigenvalues=np.sort(lam),
     )
-    object.__setattr__(problem, "A", A)
-    object.__setattr__(problem, "eigenvalues", np.sort(lam))
-    return problem
 
 
 def rosenbrock(a: float = 1.0, b: float = 100.0) -> Problem:
     r"""Rosenbrock's banana valley :math:`f(x, y) = (a - x)^2 + b\,(y - x^2)^2`, minimum at :math:`(a, a^2)`.
 
     >>> p = rosenbrock()
-    >>> p.grad(np.array([1.0, 1.0])).tolist()
-    [0.0, 0.0]
+    >>> bool(np.all(p.grad(np.array([1.0, 1.0])) == 0))   # the gradient vanishes at (a, a^2)
+    True
     """
-    a, b = float(a), _check_positive("b", b)
+    a, b = float(a), check_positive("b", b)
 
     def f(x):
         x = _points(x, 2)
@@ -378,13 +433,11 @@ def saddle() -> Problem:
         x = _points(x, 2)
         return np.broadcast_to(np.diag([2.0, -2.0]), x.shape[:-1] + (2, 2)).copy()
 
-    problem = Problem(
+    return Problem(
         name="saddle", dim=2, f=f, grad=grad, hessian=hessian, x0=np.array([-1.8, 1e-3]),
         minima=np.zeros((0, 2)), bounds=((-2.0, 2.0), (-2.0, 2.0)), L=2.0,
-        formula=r"f(x, y) = x^2 - y^2",
+        formula=r"f(x, y) = x^2 - y^2", saddle_points=np.zeros((1, 2)),
     )
-    object.__setattr__(problem, "saddle_points", np.zeros((1, 2)))
-    return problem
 
 
 def six_hump_camel() -> Problem:
@@ -425,6 +478,139 @@ def _polish(points: np.ndarray, grad, hessian, iterations: int = 20) -> np.ndarr
     for _ in range(iterations):
         x = x - np.linalg.solve(hessian(x), grad(x)[..., None])[..., 0]
     return x
+
+
+def _check_seed_value(seed):
+    if isinstance(seed, np.random.Generator):
+        raise TypeError("seed must be an int here: a Problem is a value and holds no Generator; pass a "
+                        "Generator per run instead, sc.minimize(problem, opt, seed=rng)")
+    return check_integer("seed", seed, low=0)
+
+
+def with_gradient_noise(problem, noise: float, seed: int = 0) -> Problem:
+    r"""``problem`` with Gaussian noise on every gradient a run sees: the textbook model of SGD.
+
+    .. math::
+
+        g(x) = \nabla f(x) + \sigma \xi, \qquad \xi \sim \mathcal N(0, I), \text{ fresh at every call}
+
+    ``f`` and ``grad`` stay exact, so a :class:`~stepcourse.loop.Trace` records the true loss of each
+    noisy iterate. On the 1-D quadratic :math:`f(w) = \tfrac a2 (w - w^*)^2`, gradient descent with a
+    constant rate :math:`\eta < 2/a` settles into a stationary spread around the minimum,
+
+    .. math::
+
+        \mathbb E\,(w - w^*)^2 = \frac{\eta\,\sigma^2}{a\,(2 - \eta a)},
+
+    from :math:`e_{k+1} = (1 - \eta a)\,e_k - \eta\sigma\xi_k`: the variance :math:`v` solves
+    :math:`v = (1 - \eta a)^2 v + \eta^2\sigma^2`. A smaller rate gives a lower floor.
+
+    The result is a value: the noise of a run is drawn from the seed that run is given
+    (``sc.minimize(p, opt, seed=...)``), by default ``seed``, so two runs with the same seed are
+    the same run.
+
+    Parameters
+    ----------
+    problem : Problem
+    noise : float
+        The standard deviation :math:`\sigma \ge 0` of each gradient coordinate's noise.
+    seed : int
+        The default seed of a run's noise.
+
+    >>> import stepcourse as sc
+    >>> p = with_gradient_noise(sc.problems.parabola(), noise=0.5, seed=1)
+    >>> p.noise, float(p.grad(2.0)[0])                   # grad is exact
+    (0.5, 2.0)
+    >>> g1, g2 = p.run_grad(), p.run_grad()              # two runs, the same default seed
+    >>> bool(g1(2.0)[0] == g2(2.0)[0] != 2.0)
+    True
+    """
+    problem = check_problem("problem", problem)
+    sigma = check_non_negative("noise", noise)
+    seed = _check_seed_value(seed)
+    exact = problem.grad
+
+    def gradient_stream(rng):
+        def grad(x):
+            g = exact(x)
+            return g + sigma * rng.standard_normal(g.shape) if sigma > 0 else g
+
+        return grad
+
+    return dataclasses.replace(problem, name=f"{problem.name}, gradient noise {sigma:g}", noise=sigma,
+                               gradient_stream=gradient_stream, seed=seed)
+
+
+def minibatch_least_squares(X, y, batch_size: int, sampling: str = "shuffle", seed: int = 0, x0=None,
+                            name=None) -> Problem:
+    r"""Least squares whose runs see mini-batch gradients: SGD on real data through :func:`sc.minimize`.
+
+    The loss is that of :func:`stepcourse.models.least_squares_problem` (the weights of a linear
+    model on centered data, so the bias is the mean target, measured above its minimum):
+    ``f`` and ``grad`` are exact, for plots and for judging progress. The gradient a run sees draws
+    the next batch :math:`B_t` from :func:`stepcourse.batching.batch_indices` at each call and returns
+    the gradient of the loss on those rows alone,
+
+    .. math::
+
+        g_t(w) = \frac{2}{|B_t|} \sum_{i \in B_t} x_i (x_i^\top w - y_i),
+        \qquad \mathbb E[g_t(w)] = \nabla f(w),
+
+    an unbiased but noisy estimate of the full gradient. A run of :func:`stepcourse.loop.minimize`
+    with ``steps = k * ceil(n / batch_size)`` is ``k`` epochs of mini-batch SGD, and its
+    :class:`~stepcourse.loop.Trace` holds the exact loss after every step. (``minimize`` also asks for
+    one gradient at the start, so the draws are shifted by one batch relative to the steps; the
+    stream itself is unchanged.)
+
+    The batches of a run come from that run's seed (``sc.minimize(p, opt, seed=...)``, by default
+    ``seed``): the problem is a value, and two runs with the same seed see the same batches.
+
+    Fields set on the returned Problem: ``n`` (rows), ``batch_size``, ``sampling``, ``A`` (the Hessian
+    :math:`\tfrac2n X_c^\top X_c`, also ``H``) and ``per_example_grad(w)`` (the :math:`n` individual
+    gradients at ``w``, shape ``(n, d)``); ``steps_per_epoch`` follows from them.
+
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(20, 2)); y = X @ np.array([1.0, -2.0])
+    >>> p = minibatch_least_squares(X, y, batch_size=20)      # full batch: the exact gradient
+    >>> w = np.array([0.3, 0.4])
+    >>> bool(np.allclose(p.run_grad()(w), p.per_example_grad(w).mean(axis=0)))
+    True
+    """
+    from .models import least_squares_problem
+
+    base = least_squares_problem(X, y, x0=x0, name=name)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n, d = X.shape
+    bs = min(check_integer("batch_size", batch_size, low=1), n)
+    check_choice("sampling", sampling, SAMPLINGS)
+    seed = _check_seed_value(seed)
+    Xc = X - X.mean(axis=0)
+    yc = y - y.mean()
+
+    def per_example_grad(w):
+        w = np.asarray(w, dtype=float)
+        return 2 * Xc * (Xc @ w - yc)[:, None]
+
+    def gradient_stream(rng):
+        stream = batch_indices(n, bs, sampling, rng)
+
+        def grad(w):
+            w = np.asarray(w, dtype=float)
+            if w.shape[-1:] != (d,):
+                raise ValueError(f"w must have a trailing axis of size {d}; got shape {w.shape}")
+            idx = next(stream)
+            # A batch of every row is the full gradient whatever the order: skip the copy.
+            Xb, yb = (Xc, yc) if len(idx) == n and sampling != "replacement" else (Xc[idx], yc[idx])
+            r = w @ Xb.T - yb  # (..., |B|)
+            return (2.0 / len(idx)) * r @ Xb
+
+        return grad
+
+    label = name or f"{base.name}, batch {bs} ({sampling})"
+    return dataclasses.replace(base, name=label, A=base.hessian(base.x0), n=n, batch_size=bs,
+                               sampling=sampling, per_example_grad=per_example_grad,
+                               gradient_stream=gradient_stream, seed=seed)
 
 
 def catalog() -> dict:

@@ -25,9 +25,12 @@ from typing import Optional
 
 import numpy as np
 
+from ._validation import (as_generator, as_xy, check_choice, check_fraction, check_integer, check_number,
+                          check_positive, check_seed, describe)
+from .problems import with_gradient_noise  # noqa: F401  (its home is problems; kept importable here)
 from .schedules import exponential
 
-__all__ = ["RangeTest", "lr_range_test", "with_gradient_noise", "METHODS"]
+__all__ = ["RangeTest", "lr_range_test", "METHODS"]
 
 #: The heuristics :func:`lr_range_test` can read off the smoothed curve.
 METHODS = ("edge", "steepest")
@@ -129,20 +132,10 @@ def _sweep_optimizer(opt, schedule):
                     f"got {type(opt).__name__}")
 
 
-def _check_positive(name: str, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number; got {type(value).__name__}") from None
-    if not (np.isfinite(v) and v > 0):
-        raise ValueError(f"{name} must be a positive finite number; got {value!r}")
-    return v
-
-
 def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: float = 1e-6,
                   lr_max: float = 10.0, steps: int = 100, batch_size: Optional[int] = None,
                   smoothing: Optional[float] = None, stop_factor: float = 4.0, method: str = "edge",
-                  seed=0) -> RangeTest:
+                  seed=None) -> RangeTest:
     r"""Sweep the learning rate geometrically over one run and read a rate off the loss curve.
 
     Step :math:`k` uses the rate :math:`\eta_k = \eta_{\min} r^k` with
@@ -192,7 +185,8 @@ def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: 
     method : {"edge", "steepest"}
         Which reading is :attr:`RangeTest.suggestion`.
     seed : int, None or numpy Generator
-        For mini-batches and the default initial parameters.
+        For a model: the mini-batches and the default initial parameters (None: 0). For a stochastic
+        problem: its gradients' randomness (None: the problem's own seed).
 
     Returns
     -------
@@ -205,21 +199,15 @@ def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: 
     >>> bool(2 / 10.0 / rt.ratio <= rt.edge < 2 / 10.0)
     True
     """
-    lr_min = _check_positive("lr_min", lr_min)
-    lr_max = _check_positive("lr_max", lr_max)
+    lr_min = check_positive("lr_min", lr_min)
+    lr_max = check_positive("lr_max", lr_max)
     if not lr_max > lr_min:
         raise ValueError(f"lr_max must be larger than lr_min={lr_min:g}; got lr_max={lr_max!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 3:
-        raise ValueError(f"steps must be an integer >= 3; got {steps!r}")
-    steps = int(steps)
-    stop_factor = _check_positive("stop_factor", stop_factor)
-    if not stop_factor > 1:
-        raise ValueError(f"stop_factor must be > 1; got {stop_factor!r}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
-                                   or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive integer or None; got {batch_size!r}")
+    steps = check_integer("steps", steps, low=3)
+    stop_factor = check_number("stop_factor", stop_factor, low=1, low_open=True)
+    check_choice("method", method, METHODS)
+    batch_size = check_integer("batch_size", batch_size, low=1, allow_none=True)
+    check_seed("seed", seed)
 
     # The sweep is an exponential schedule with a factor above 1.
     ratio = (lr_max / lr_min) ** (1.0 / (steps - 1))
@@ -228,21 +216,19 @@ def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: 
     if is_problem:
         if data is not None or params is not None:
             raise ValueError("data and params are for a model; a Problem starts at x0")
-        evaluate, start, name, stochastic = _problem_loop(target, x0)
+        evaluate, start, name, stochastic = _problem_loop(target, x0, seed)
         log_space = not np.isnan(target.f_min)  # losses are gaps above a known minimum: never negative
     elif callable(getattr(target, "loss_and_grad", None)):
         if data is None:
             raise ValueError("a model needs data=(X, y) to train on")
-        evaluate, start, name, stochastic = _model_loop(target, data, params, batch_size, seed)
+        evaluate, start, name, stochastic = _model_loop(target, data, params, batch_size,
+                                                        0 if seed is None else seed)
         log_space = True  # the course's model losses (squared error, cross-entropy) are never negative
     else:
         raise TypeError(f"target must be a Problem (with f and grad) or a model with loss_and_grad; "
-                        f"got {type(target).__name__}")
-    if smoothing is None:
-        smoothing = 0.9 if stochastic else 0.0
-    beta = float(smoothing)
-    if not 0.0 <= beta < 1.0:
-        raise ValueError(f"smoothing must be in [0, 1); got {smoothing!r}")
+                        f"got {describe(target)}")
+    beta = check_fraction("smoothing", (0.9 if stochastic else 0.0) if smoothing is None else smoothing,
+                          closed=False)
 
     lrs = np.empty(steps)
     losses = np.empty(steps)
@@ -295,28 +281,21 @@ def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: 
                      smoothing=beta, name=name)
 
 
-def _problem_loop(problem, x0):
+def _problem_loop(problem, x0, seed):
     x = np.array(problem.x0 if x0 is None else x0, dtype=float).reshape(problem.dim)
     ref = 0.0 if np.isnan(problem.f_min) else problem.f_min
+    grad = problem.run_grad(seed)
 
     def evaluate(x):
-        return float(problem.f(x)) - ref, problem.grad(x)
+        return float(problem.f(x)) - ref, grad(x)
 
-    batch, rows = getattr(problem, "batch_size", None), getattr(problem, "n", None)
-    stochastic = getattr(problem, "noise", 0.0) > 0 or (batch is not None and batch != rows)
-    return evaluate, x, problem.name, stochastic
+    return evaluate, x, problem.name, problem.stochastic
 
 
 def _model_loop(model, data, params, batch_size, seed):
-    try:
-        X, y = data
-    except (TypeError, ValueError):
-        raise TypeError(f"data must be an (X, y) pair or a Dataset; got {type(data).__name__}") from None
-    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
-    if X.ndim != 2 or y.shape != (X.shape[0],) or X.shape[0] == 0:
-        raise ValueError(f"data must hold X of shape (n, d) and y of shape (n,); got X {X.shape} and y {y.shape}")
+    X, y = as_xy(data, "data")
     n = X.shape[0]
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed)
     if params is None:
         params = model.init_params(X.shape[1], seed=rng.integers(2**31))
     full = batch_size is None or batch_size >= n
@@ -338,58 +317,3 @@ def _model_loop(model, data, params, batch_size, seed):
         return float(loss), grads
 
     return evaluate, params, type(model).__name__, not full
-
-
-def with_gradient_noise(problem, noise: float, seed=0):
-    r"""A copy of ``problem`` whose gradient carries independent Gaussian noise: the textbook model of SGD.
-
-    .. math::
-
-        g(x) = \nabla f(x) + \sigma \xi, \qquad \xi \sim \mathcal N(0, I), \text{ fresh at every call}
-
-    ``f`` stays exact, so a :class:`~stepcourse.loop.Trace` records the true loss of each noisy
-    iterate. On the 1-D quadratic :math:`f(w) = \tfrac a2 (w - w^*)^2`, gradient descent with a constant
-    rate :math:`\eta < 2/a` settles into a stationary spread around the minimum,
-
-    .. math::
-
-        \mathbb E\,(w - w^*)^2 = \frac{\eta\,\sigma^2}{a\,(2 - \eta a)},
-
-    from :math:`e_{k+1} = (1 - \eta a)\,e_k - \eta\sigma\xi_k`: the variance :math:`v` solves
-    :math:`v = (1 - \eta a)^2 v + \eta^2\sigma^2`. A smaller rate gives a lower floor.
-
-    The noise stream lives in the returned problem: call this function again (same ``seed``) to
-    replay a run.
-
-    Parameters
-    ----------
-    problem : Problem
-    noise : float
-        The standard deviation :math:`\sigma \ge 0` of each gradient coordinate's noise.
-    seed : int, None or numpy Generator
-
-    >>> import stepcourse as sc
-    >>> p = with_gradient_noise(sc.problems.parabola(), noise=0.0)
-    >>> float(p.grad(2.0)[0]), p.noise
-    (2.0, 0.0)
-    """
-    try:
-        sigma = float(noise)
-    except (TypeError, ValueError):
-        raise TypeError(f"noise must be a number; got {type(noise).__name__}") from None
-    if not (np.isfinite(sigma) and sigma >= 0):
-        raise ValueError(f"noise must be a non-negative finite number; got {noise!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    exact = problem.grad
-
-    def grad(x):
-        g = exact(x)
-        return g + sigma * rng.standard_normal(g.shape) if sigma > 0 else g
-
-    noisy = dataclasses.replace(problem, grad=grad, name=f"{problem.name}, gradient noise {sigma:g}")
-    for key in ("A", "eigenvalues"):  # keep what quadratics carry beyond the dataclass fields
-        if hasattr(problem, key):
-            object.__setattr__(noisy, key, getattr(problem, key))
-    object.__setattr__(noisy, "noise", sigma)
-    object.__setattr__(noisy, "exact_grad", exact)
-    return noisy

@@ -1,6 +1,8 @@
 """Mini-batch sampling and the least-squares problem with a mini-batch gradient."""
 from itertools import islice
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -61,8 +63,9 @@ def test_loss_is_the_exact_least_squares_excess_and_full_batch_gradient_is_exact
     p = minibatch_least_squares(X, y, batch_size=len(y))
     w = np.array([0.3, -0.2, 1.0])
     assert p.f(w) == pytest.approx(base.f(w), rel=1e-12)
+    run = p.run_grad()
     for _ in range(3):
-        assert np.allclose(p.grad(w), base.grad(w), rtol=1e-12, atol=1e-12)
+        assert np.allclose(run(w), base.grad(w), rtol=1e-12, atol=1e-12)
     assert np.allclose(p.per_example_grad(w).mean(axis=0), base.grad(w), atol=1e-12)
     assert p.steps_per_epoch == 1 and p.batch_size == len(y)
 
@@ -72,7 +75,8 @@ def test_one_epoch_of_batch_gradients_averages_to_the_full_gradient(sampling):
     X, y = _data(n=48)
     p = minibatch_least_squares(X, y, batch_size=8, sampling=sampling, seed=2)
     w = np.array([1.0, 0.5, -0.5])
-    grads = [p.grad(w) for _ in range(p.steps_per_epoch)]
+    run = p.run_grad()
+    grads = [run(w) for _ in range(p.steps_per_epoch)]
     assert p.steps_per_epoch == 6
     assert np.allclose(np.mean(grads, axis=0), sc.models.least_squares_problem(X, y).grad(w), atol=1e-12)
     assert np.std(grads, axis=0).max() > 0.01               # but single batches are noisy
@@ -82,7 +86,8 @@ def test_replacement_gradient_is_unbiased():
     X, y = _data()
     p = minibatch_least_squares(X, y, batch_size=4, sampling="replacement", seed=0)
     w = np.zeros(3)
-    grads = np.array([p.grad(w) for _ in range(20000)])
+    run = p.run_grad()
+    grads = np.array([run(w) for _ in range(20000)])
     full = sc.models.least_squares_problem(X, y).grad(w)
     se = grads.std(axis=0) / np.sqrt(len(grads))
     assert np.all(np.abs(grads.mean(axis=0) - full) < 5 * se)
@@ -95,6 +100,26 @@ def test_minimize_runs_epochs_of_sgd_and_records_the_exact_loss():
     assert tr.steps == 200 and not tr.diverged
     assert np.allclose(tr.losses, p.f(tr.xs))
     assert tr.gaps[-50:].mean() < 0.05 * tr.gaps[0]
+
+
+def test_a_minibatch_problem_is_a_value_two_runs_with_one_seed_agree():
+    X, y = _data()
+    p = minibatch_least_squares(X, y, batch_size=5, seed=3)
+    opt = sc.optim.SGD(lr=0.02)
+    a, b = sc.minimize(p, opt, steps=30), sc.minimize(p, opt, steps=30)
+    assert np.array_equal(a.xs, b.xs)                       # failed when the stream lived in p
+    c = sc.minimize(p, opt, steps=30, seed=4)
+    assert not np.array_equal(a.xs, c.xs)
+    assert np.array_equal(sc.minimize(p, opt, steps=30, seed=3).xs, a.xs)
+    assert p.grad is p.exact_grad and np.allclose(p.grad(np.zeros(3)), sc.models.least_squares_problem(X, y).grad(np.zeros(3)))
+    again = dataclasses.replace(p, name="renamed")         # extras are fields: replace keeps them
+    assert again.per_example_grad is p.per_example_grad and again.steps_per_epoch == p.steps_per_epoch
+
+
+def test_minibatch_problem_refuses_a_generator_as_its_seed():
+    X, y = _data()
+    with pytest.raises(TypeError, match="per run"):
+        minibatch_least_squares(X, y, batch_size=5, seed=np.random.default_rng(0))
 
 
 def test_grad_accepts_a_trailing_axis_and_checks_it():

@@ -76,10 +76,62 @@ def test_scheduled_lr_is_recorded():
     assert np.allclose(tr.lrs, [0.1 * 0.9**k for k in range(10)])
 
 
-@pytest.mark.parametrize("kwargs", [{"steps": -1}, {"steps": 2.5}, {"divergence_factor": 0.5}])
-def test_bad_arguments(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"steps": -1}, ValueError, "steps must be an integer >= 0; got -1"),
+    ({"steps": 2.5}, TypeError, "steps must be an integer; got float 2.5"),
+    ({"divergence_factor": 0.5}, ValueError, "divergence_factor must be > 1; got 0.5"),
+    ({"x0": [1.0, 2.0, 3.0]}, ValueError, "x0 must hold 2 numbers"),
+    ({"x0": "far"}, TypeError, "x0 must be an array"),
+    ({"callback": 3}, TypeError, "callback must be a callable"),
+    ({"seed": -2}, ValueError, "seed must be an integer >= 0"),
+])
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
         sc.minimize(sc.problems.rosenbrock(), sc.optim.SGD(lr=0.001), **kwargs)
+
+
+def test_an_optimizer_name_instead_of_an_optimizer_is_a_clear_type_error():
+    # Before: AttributeError: 'str' object has no attribute 'init'.
+    with pytest.raises(TypeError, match=r"opt must be an optimizer object .*by_name\('adam'"):
+        sc.minimize(sc.problems.rosenbrock(), "adam")
+    with pytest.raises(TypeError, match="not the class Adam"):
+        sc.minimize(sc.problems.rosenbrock(), sc.optim.Adam)
+
+
+def test_a_plain_function_instead_of_a_problem_is_a_clear_type_error():
+    # Before: AttributeError: 'function' object has no attribute 'dim'.
+    with pytest.raises(TypeError, match="problem must be a Problem from sc.problems .*function <lambda>"):
+        sc.minimize(lambda x: x @ x, sc.optim.SGD(lr=0.1), x0=[1.0, 2.0], steps=5)
+
+
+def test_callback_can_end_a_run_without_flagging_divergence():
+    seen = []
+
+    def stop_at_three(t, x, loss):
+        seen.append((t, loss))
+        return t == 2
+
+    tr = sc.minimize(sc.problems.parabola(), sc.optim.SGD(lr=0.1), steps=50, callback=stop_at_three)
+    assert tr.steps == 3 and not tr.diverged and [t for t, _ in seen] == [0, 1, 2]
+    assert seen[-1][1] == tr.loss
+
+
+def test_divergence_rule_is_shared_and_scale_free():
+    rule = sc.loop.Divergence.starting_at(3.0, reference=1.0, factor=10.0)
+    assert rule.limit == 20.0 and not rule.exceeded(21.0) and rule.exceeded(21.5)
+    assert sc.loop.Divergence.starting_at(1.0, reference=1.0).limit == np.inf  # no scale: finiteness only
+    assert sc.loop.Divergence.starting_at(1.0, factor=None).exceeded(np.inf)
+
+
+def test_steps_to_stay_within_counts_from_the_last_exit():
+    p = sc.problems.parabola(curvature=1.0)
+    run = sc.loop.steps_to_stay_within(p, 1.9, tol=1e-2)       # bounces: 1 - 1.9 = -0.9 per step
+    k = run.steps
+    assert run.status == "converged" and np.all(run.trace.gaps[k:] <= 1e-2) and run.trace.gaps[k - 1] > 1e-2
+    assert run["steps"] == k and sc.steps_to_tolerance is sc.loop.steps_to_stay_within
+    assert sc.loop.steps_to_stay_within(p, 2.5).status == "diverged"
+    with pytest.raises(ValueError, match="no known minimum"):
+        sc.loop.steps_to_stay_within(sc.problems.saddle(), 0.1, max_steps=5)
 
 
 def test_repr_mentions_divergence():

@@ -1,4 +1,5 @@
 """The learning-rate range test: the sweep, its readings against 2/L, and noisy gradients."""
+import dataclasses
 import warnings
 
 import numpy as np
@@ -191,11 +192,12 @@ def test_smoothing_is_bias_corrected_and_does_not_lag():
     ({"lr_min": "a"}, TypeError, "lr_min"),
     ({"lr_min": 1.0, "lr_max": 0.5}, ValueError, "lr_max"),
     ({"steps": 2}, ValueError, "steps"),
-    ({"steps": 10.5}, ValueError, "steps"),
+    ({"steps": 10.5}, TypeError, "steps"),
     ({"smoothing": 1.0}, ValueError, "smoothing"),
     ({"stop_factor": 1.0}, ValueError, "stop_factor"),
     ({"method": "valley"}, ValueError, "method"),
     ({"batch_size": 0}, ValueError, "batch_size"),
+    ({"batch_size": 2.5}, TypeError, "batch_size"),
     ({"opt": "sgd"}, TypeError, "opt"),
     ({"data": (np.zeros((3, 1)), np.zeros(3))}, ValueError, "model"),
 ])
@@ -225,17 +227,33 @@ def test_gradient_noise_has_the_stated_spread_and_replays_with_the_seed():
     x = np.array([0.3, -0.2])
     exact = base.grad(x)
     p = with_gradient_noise(base, 0.5, seed=7)
-    draws = np.array([p.grad(x) for _ in range(20000)]) - exact
+    run = p.run_grad()
+    draws = np.array([run(x) for _ in range(20000)]) - exact
     assert np.allclose(draws.mean(axis=0), 0.0, atol=0.02)
     assert np.allclose(draws.std(axis=0), 0.5, rtol=0.03)
     again = with_gradient_noise(base, 0.5, seed=7)
     first = with_gradient_noise(base, 0.5, seed=7)
-    assert np.array_equal(again.grad(x), first.grad(x))
+    assert np.array_equal(again.run_grad()(x), first.run_grad()(x))
     assert p.f(x) == base.f(x) and p.noise == 0.5 and np.array_equal(p.A, base.A)
-    assert np.array_equal(with_gradient_noise(base, 0.0).grad(x), exact)
-    assert np.array_equal(p.exact_grad(x), exact)
+    assert np.array_equal(with_gradient_noise(base, 0.0).run_grad()(x), exact)
+    assert np.array_equal(p.grad(x), exact) and np.array_equal(p.exact_grad(x), exact)
     grid = base.grid(5)[2]
-    assert p.grad(grid).shape == grid.shape
+    assert run(grid).shape == grid.shape
+
+
+def test_a_noisy_problem_is_a_value_two_runs_with_one_seed_agree():
+    p = with_gradient_noise(sc.problems.quadratic([1.0, 10.0]), 0.5, seed=7)
+    opt = sc.optim.SGD(lr=0.05)
+    a, b = sc.minimize(p, opt, steps=50), sc.minimize(p, opt, steps=50)
+    assert np.array_equal(a.xs, b.xs)                       # failed when the RNG lived in p
+    assert not np.array_equal(a.xs, sc.minimize(p, opt, steps=50, seed=8).xs)
+    rng = np.random.default_rng(1)
+    c, d = sc.minimize(p, opt, steps=50, seed=rng), sc.minimize(p, opt, steps=50, seed=rng)
+    assert not np.array_equal(c.xs, d.xs)                   # one Generator continues across runs
+    kept = dataclasses.replace(p, name="renamed")            # the extras are fields: replace keeps them
+    assert kept.noise == 0.5 and kept.stochastic and np.array_equal(kept.A, p.A)
+    with pytest.raises(TypeError, match="per run"):
+        with_gradient_noise(sc.problems.parabola(), 0.1, seed=np.random.default_rng(0))
 
 
 @pytest.mark.parametrize("lr, a", [(0.05, 1.0), (0.3, 2.0), (1.5, 1.0)])
