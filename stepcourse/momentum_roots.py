@@ -252,16 +252,20 @@ def double_root_error(k, rho: float, e0: float = 1.0) -> np.ndarray:
 
     With a double root :math:`\rho` the matrix is a Jordan block and the error is
     :math:`(a + b k)\rho^k`; the start at rest, :math:`e_{-1} = e_0`, fixes :math:`a = e_0` and
-    :math:`b = e_0 (1 - \rho)`: for large :math:`k` the error decays like :math:`k\rho^k`, not
-    :math:`\rho^k`.
+    :math:`b = e_0 (1 - \rho)`: for large :math:`k` the error decays like :math:`k|\rho|^k`, not
+    :math:`|\rho|^k`. The root is :math:`+\sqrt\beta` at the lower critical point
+    :math:`\eta\lambda = (1 - \sqrt\beta)^2` and :math:`-\sqrt\beta` at the upper one, so ``rho`` may be
+    negative (any nonzero number in (-1, 1)).
 
     >>> float(double_root_error(3, 0.5))     # (1 + 3/2) / 8
     0.3125
+    >>> float(double_root_error(1, -0.5))    # (1 + 1.5) * (-0.5)
+    -1.25
     """
     k = np.asarray(k, dtype=float)
     rho = float(rho)
-    if not 0 < rho < 1:
-        raise ValueError(f"rho must lie in (0, 1); got {rho!r}")
+    if not (-1 < rho < 1 and rho != 0):
+        raise ValueError(f"rho must be a nonzero number in (-1, 1); got {rho!r}")
     out = float(e0) * (1 + k * (1 - rho)) * rho**k
     return float(out) if out.ndim == 0 else out
 

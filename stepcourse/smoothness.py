@@ -236,7 +236,8 @@ def pl_function(a: float = 3.0, x0: float = 7.0):
     )
 
 
-def logistic_problem(X, y, name: str = "logistic regression", newton_steps: int = 50):
+def logistic_problem(X, y, name: str = "logistic regression", newton_steps: int = 50,
+                     require_minimum: bool = True):
     r"""Logistic regression (mean cross-entropy, no penalty) as a :class:`~stepcourse.problems.Problem`
     over the vector :math:`x = (w, b)`, with its smoothness constant and its minimizer.
 
@@ -247,8 +248,10 @@ def logistic_problem(X, y, name: str = "logistic regression", newton_steps: int 
         \preceq \frac{1}{4n}\tilde X^\top\tilde X
 
     so ``L`` is :math:`\lambda_{\max}(\tilde X^\top\tilde X)/(4n)`. The minimizer is found by Newton's
-    method (it exists when the classes overlap; on separable data the loss has no minimum and this
-    raises ``ValueError``). The loss equals :class:`stepcourse.models.LogisticRegression`'s with
+    method. It exists when the classes overlap; on linearly separable data the loss has no minimum,
+    only the infimum 0 (approached as the weights grow without bound): then this raises
+    ``ValueError``, or with ``require_minimum=False`` returns the problem with no known minimum
+    (``minima`` empty, so :attr:`stepcourse.loop.Trace.gaps` measure from 0, the infimum). The loss equals :class:`stepcourse.models.LogisticRegression`'s with
     ``params = {"w": x[:-1], "b": x[-1]}``; ``f`` and ``grad`` accept a trailing axis of size ``d + 1``.
     The start ``x0`` is 0 (every prediction 1/2).
 
@@ -300,15 +303,20 @@ def logistic_problem(X, y, name: str = "logistic regression", newton_steps: int 
         if np.linalg.norm(x) > 1e6:
             break
     # On separable data Newton runs off to infinity where the gradient and the Hessian both vanish.
-    if not (np.all(np.isfinite(x)) and np.linalg.norm(grad(x)) < 1e-10
-            and np.linalg.eigvalsh(hessian(x)).min() > 1e-8 * L):
+    found = bool(np.all(np.isfinite(x)) and np.linalg.norm(grad(x)) < 1e-10
+                 and np.linalg.eigvalsh(hessian(x)).min() > 1e-8 * L)
+    if not found and require_minimum:
         raise ValueError("no minimizer found: are the two classes linearly separable? "
-                         "then the logistic loss has no minimum (add noise or use a penalty)")
+                         "then the logistic loss has no minimum (add noise or use a penalty, or pass "
+                         "require_minimum=False)")
     from .problems import Problem
 
+    if not found:
+        x = np.zeros(d + 1)
     span = np.maximum(np.abs(x), 1.0) * 1.5
     problem = Problem(
-        name=name, dim=d + 1, f=f, grad=grad, hessian=hessian, x0=np.zeros(d + 1), minima=x[None, :],
+        name=name, dim=d + 1, f=f, grad=grad, hessian=hessian, x0=np.zeros(d + 1),
+        minima=x[None, :] if found else np.zeros((0, d + 1)),
         bounds=tuple((float(c - s), float(c + s)) for c, s in zip(x, span)), L=L, mu=None,
         formula=r"f(w, b) = \frac1n\sum_i \log(1 + e^{z_i}) - y_i z_i,\ z = Xw + b",
     )

@@ -104,6 +104,10 @@ def test_double_root_error_is_the_critically_damped_sequence():
         rho = np.sqrt(b)
         seq = R.error_sequence(h, b, 200)
         assert np.allclose(seq, R.double_root_error(np.arange(201), rho), rtol=1e-6, atol=1e-14)
+    for b in (0.25, 0.81):                        # the upper critical point: a negative double root
+        h = R.critical_eta_lambda(b)[1]
+        seq = R.error_sequence(h, b, 100)
+        assert np.allclose(seq, R.double_root_error(np.arange(101), -np.sqrt(b)), rtol=1e-6, atol=1e-14)
     # and it is slower than rho^k by a factor growing like k
     k = np.arange(1, 200)
     ratio = R.double_root_error(k, 0.5) / 0.5**k
