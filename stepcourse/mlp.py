@@ -45,6 +45,8 @@ from typing import Optional
 
 import numpy as np
 
+from ._validation import as_generator, check_choice, check_flag, check_integer, check_positive
+
 __all__ = ["MLP", "LayerStats", "ACTIVATIONS", "INITS", "LOSSES", "init_variance", "per_layer_factor",
            "LEAKY_SLOPE", "BN_EPS"]
 
@@ -55,12 +57,6 @@ LOSSES = ("mse", "cross_entropy")
 LEAKY_SLOPE = 0.01
 #: The epsilon of batch normalization (``torch.nn.BatchNorm1d``'s default).
 BN_EPS = 1e-5
-
-
-def _choice(value, allowed, name):
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}; got {value!r}")
-    return value
 
 
 def init_variance(init: str, n_in: int, n_out: int, gain: float = 1.0) -> float:
@@ -80,7 +76,7 @@ def init_variance(init: str, n_in: int, n_out: int, gain: float = 1.0) -> float:
     >>> init_variance("standard", 300, 300) * 300
     0.3333333333333333
     """
-    _choice(init, INITS, "init")
+    check_choice("init", init, INITS)
     if init == "standard":
         var = 1.0 / (3.0 * n_in)
     elif init == "xavier":
@@ -194,23 +190,16 @@ class MLP:
             sizes = [s for s in sizes]
         except TypeError:
             raise TypeError(f"sizes must be a sequence of layer widths; got {type(sizes).__name__}") from None
-        if len(sizes) < 2 or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1
-                                     for s in sizes):
+        if len(sizes) < 2:
             raise ValueError(f"sizes must list at least 2 integer widths >= 1 (inputs, ..., outputs); got {sizes!r}")
-        self.sizes = tuple(int(s) for s in sizes)
-        self.activation = _choice(activation, ACTIVATIONS, "activation")
-        self.init = _choice(init, INITS, "init")
-        for name, flag in (("batchnorm", batchnorm), ("residual", residual)):
-            if not isinstance(flag, (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False; got {flag!r}")
-        self.batchnorm, self.residual = bool(batchnorm), bool(residual)
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"seed must be an integer; got {seed!r}")
-        self.seed = int(seed)
-        self.loss_type = _choice(loss, LOSSES, "loss")
-        if not (isinstance(gain, (int, float, np.number)) and np.isfinite(gain) and gain > 0):
-            raise ValueError(f"gain must be a positive finite number; got {gain!r}")
-        self.gain = float(gain)
+        self.sizes = tuple(check_integer(f"sizes[{i}]", s, low=1) for i, s in enumerate(sizes))
+        self.activation = check_choice("activation", activation, ACTIVATIONS)
+        self.init = check_choice("init", init, INITS)
+        self.batchnorm = check_flag("batchnorm", batchnorm)
+        self.residual = check_flag("residual", residual)
+        self.seed = check_integer("seed", seed, low=0)
+        self.loss_type = check_choice("loss", loss, LOSSES)
+        self.gain = check_positive("gain", gain)
         self.n_layers = len(self.sizes) - 1
         hidden = range(self.n_layers - 1)
         self.residual_layers = tuple(i for i in hidden if self.residual and self.sizes[i] == self.sizes[i + 1])
@@ -232,14 +221,22 @@ class MLP:
                 f"loss={self.loss_type!r}{gain})")
 
     # -- parameters ------------------------------------------------------------------------------
-    def init_params(self, seed: Optional[int] = None) -> dict:
+    def init_params(self, n_features: Optional[int] = None, seed=None) -> dict:
         """Fresh parameters drawn from ``seed`` (default: the network's ``seed``), in layer order.
+
+        The model protocol's signature, ``init_params(n_features, seed)``: ``n_features`` may be left
+        out, and when given must be the network's input width ``sizes[0]``.
 
         >>> p = MLP([3, 5, 1], init="xavier").init_params()
         >>> float(abs(p["W0"]).max()) <= (6 / 8) ** 0.5, float(abs(p["b0"]).max())
         (True, 0.0)
+        >>> sorted(MLP([3, 5, 1]).init_params(3, seed=1)) == sorted(p)
+        True
         """
-        rng = np.random.default_rng(self.seed if seed is None else seed)
+        if n_features is not None and check_integer("n_features", n_features, low=1) != self.sizes[0]:
+            raise ValueError(f"n_features={n_features!r} but {self!r} takes {self.sizes[0]} inputs "
+                             f"(sizes[0]); to pass a seed alone write init_params(seed={n_features!r})")
+        rng = as_generator(self.seed if seed is None else seed)
         params = {}
         for i in range(self.n_layers):
             n_in, n_out = self.sizes[i], self.sizes[i + 1]
@@ -394,7 +391,7 @@ class MLP:
         return grads
 
     def _prepare(self, params, X, y, loss):
-        loss = self.loss_type if loss is None else _choice(loss, LOSSES, "loss")
+        loss = self.loss_type if loss is None else check_choice("loss", loss, LOSSES)
         self._check_params(params)
         X = self._check_X(X)
         if self.batchnorm and X.shape[0] < 2:

@@ -24,6 +24,8 @@ from typing import Optional
 
 import numpy as np
 
+from ._validation import as_generator, check_integer, check_non_negative, check_X, check_Xy
+
 __all__ = [
     "LinearRegression", "LogisticRegression", "sigmoid", "mse_loss", "bce_with_logits",
     "least_squares", "least_squares_problem", "MLP",
@@ -95,32 +97,7 @@ def bce_with_logits(z, y):
 # -- shared machinery of the linear models -----------------------------------------------------------
 
 def _check_l2(l2) -> float:
-    if isinstance(l2, bool) or not isinstance(l2, (int, float, np.integer, np.floating)):
-        raise TypeError(f"l2 must be a non-negative number; got {type(l2).__name__} {l2!r}")
-    l2 = float(l2)
-    if not (np.isfinite(l2) and l2 >= 0):
-        raise ValueError(f"l2 must be a non-negative finite number; got {l2!r}")
-    return l2
-
-
-def _check_X(X) -> np.ndarray:
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        hint = " (one feature? use X.reshape(-1, 1))" if X.ndim == 1 else ""
-        raise ValueError(f"X must be 2-D with shape (n_samples, n_features); got shape {X.shape}{hint}")
-    return X
-
-
-def _check_Xy(X, y):
-    X = _check_X(X)
-    y = np.asarray(y, dtype=float)
-    if y.ndim != 1:
-        raise ValueError(f"y must be 1-D with shape (n_samples,); got shape {y.shape} (use y.ravel())")
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"X and y must have the same number of samples; got X {X.shape} and y {y.shape}")
-    if X.shape[0] == 0:
-        raise ValueError("X and y hold no samples")
-    return X, y
+    return check_non_negative("l2", l2)
 
 
 def _check_params(params, n_features: int):
@@ -137,12 +114,6 @@ def _check_params(params, n_features: int):
     return w, b.reshape(())
 
 
-def _check_n_features(n_features) -> int:
-    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) or n_features < 1:
-        raise ValueError(f"n_features must be a positive integer; got {n_features!r}")
-    return int(n_features)
-
-
 class _Linear:
     """Shared parts: parameters, the linear score ``X @ w + b`` and the L2 penalty."""
 
@@ -157,13 +128,13 @@ class _Linear:
 
     def init_params(self, n_features: int, seed=0) -> dict:
         """Small random weights (std 0.01, seeded) and a zero bias: ``{"w": (n_features,), "b": ()}``."""
-        n = _check_n_features(n_features)
-        rng = np.random.default_rng(seed)
+        n = check_integer("n_features", n_features, low=1)
+        rng = as_generator(seed)
         return {"w": self.init_scale * rng.standard_normal(n), "b": np.zeros(())}
 
     def decision_function(self, params: dict, X) -> np.ndarray:
         """The linear score :math:`Xw + b`, shape ``(n_samples,)``."""
-        X = _check_X(X)
+        X = check_X(X)
         w, b = _check_params(params, X.shape[1])
         return X @ w + b
 
@@ -185,7 +156,7 @@ class _Linear:
 
             \nabla_w = X^\top d + \lambda w, \qquad \nabla_b = \textstyle\sum_i d_i
         """
-        X, y = _check_Xy(X, y)
+        X, y = check_Xy(X, y)
         w, b = _check_params(params, X.shape[1])
         self._check_targets(y)
         loss, d = self._score_loss(X @ w + b, y)
@@ -194,7 +165,7 @@ class _Linear:
 
     def loss(self, params: dict, X, y) -> float:
         """The loss alone (one forward pass)."""
-        X, y = _check_Xy(X, y)
+        X, y = check_Xy(X, y)
         w, b = _check_params(params, X.shape[1])
         self._check_targets(y)
         return self._score_loss(X @ w + b, y)[0] + self._penalty(w)[0]
@@ -236,7 +207,7 @@ class LinearRegression(_Linear):
 
     def score(self, params: dict, X, y) -> float:
         r"""The coefficient of determination :math:`R^2 = 1 - \sum (y - \hat y)^2 / \sum (y - \bar y)^2`."""
-        X, y = _check_Xy(X, y)
+        X, y = check_Xy(X, y)
         r = y - self.predict(params, X)
         return 1.0 - float(r @ r) / float(np.sum((y - y.mean()) ** 2))
 
@@ -290,7 +261,7 @@ class LogisticRegression(_Linear):
 
     def score(self, params: dict, X, y) -> float:
         """Accuracy: the fraction of samples whose predicted label equals ``y``."""
-        X, y = _check_Xy(X, y)
+        X, y = check_Xy(X, y)
         return float(np.mean(self.predict(params, X) == y))
 
 
@@ -313,7 +284,7 @@ def least_squares(X, y, l2: float = 0.0) -> dict:
     >>> np.round(p["w"], 12).tolist(), round(float(p["b"]), 12)
     ([2.0], 1.0)
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_Xy(X, y)
     l2 = _check_l2(l2)
     n = X.shape[0]
     x_mean, y_mean = X.mean(axis=0), y.mean()
@@ -350,7 +321,7 @@ def least_squares_problem(X, y, x0=None, name: Optional[str] = None):
     """
     from .problems import Problem
 
-    X, y = _check_Xy(X, y)
+    X, y = check_Xy(X, y)
     n, d = X.shape
     Xc = X - X.mean(axis=0)
     H = (2.0 / n) * Xc.T @ Xc
@@ -377,6 +348,7 @@ def least_squares_problem(X, y, x0=None, name: Optional[str] = None):
         name=name or f"least squares (kappa={eig[-1] / max(eig[0], np.finfo(float).tiny):.3g})", dim=d,
         f=f, grad=grad, hessian=hessian, x0=x0, minima=w_star[None, :], bounds=bounds,
         L=float(eig[-1]), mu=float(eig[0]), formula=r"f(w) = \tfrac1n \lVert X_c w - y_c \rVert^2 - f^*",
+        A=H, eigenvalues=eig,
     )
 
 

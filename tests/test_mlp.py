@@ -394,17 +394,26 @@ def test_fit_trains_a_deep_network_on_digits():
 
 # -- errors -------------------------------------------------------------------------------------------------
 
+def test_init_params_follows_the_model_protocol():
+    mlp = MLP([3, 4, 2], seed=2)
+    assert all(np.array_equal(a, b) for a, b in zip(mlp.init_params(3, seed=5).values(),
+                                                   mlp.init_params(seed=5).values()))
+    assert all(np.array_equal(a, b) for a, b in zip(mlp.init_params(3).values(), mlp.init_params().values()))
+    with pytest.raises(ValueError, match="takes 3 inputs"):
+        mlp.init_params(4)
+
+
 @pytest.mark.parametrize("kwargs,match", [
     ({"sizes": [3]}, "at least 2"),
-    ({"sizes": [3, 0]}, "at least 2 integer widths"),
-    ({"sizes": [3, 2.5]}, "integer widths"),
+    ({"sizes": [3, 0]}, r"sizes\[1\] must be an integer >= 1; got 0"),
+    ({"sizes": [3, 2.5]}, r"sizes\[1\] must be an integer; got float 2.5"),
     ({"sizes": 3}, "sequence"),
     ({"activation": "softplus"}, "activation must be one of"),
     ({"init": "orthogonal"}, "init must be one of"),
     ({"loss": "hinge"}, "loss must be one of"),
     ({"batchnorm": "yes"}, "batchnorm must be True or False"),
     ({"residual": 1}, "residual must be True or False"),
-    ({"gain": -1.0}, "gain must be a positive"),
+    ({"gain": -1.0}, "gain must be > 0; got -1.0"),
     ({"seed": 1.5}, "seed must be an integer"),
 ])
 def test_constructor_errors(kwargs, match):

@@ -162,7 +162,7 @@ def test_other_input_errors():
         LinearRegression().loss_and_grad({"weights": np.ones(2)}, np.ones((3, 2)), np.ones(3))
     with pytest.raises(ValueError, match="labels 0 and 1"):
         LogisticRegression().loss_and_grad({"w": np.ones(2), "b": 0.0}, np.ones((3, 2)), np.array([0, 1, 2]))
-    with pytest.raises(ValueError, match="l2 must be a non-negative"):
+    with pytest.raises(ValueError, match="l2 must be >= 0; got -1.0"):
         LinearRegression(l2=-1.0)
     with pytest.raises(TypeError, match="l2 must be"):
         LogisticRegression(l2="strong")
@@ -181,3 +181,32 @@ def test_confident_prediction_keeps_an_accurate_loss():
     assert max(errs.values()) < THRESHOLD, errs
     loss, _ = bce_with_logits(np.array([17.67, -17.67]), np.array([1.0, 0.0]))
     assert loss == pytest.approx(np.log1p(np.exp(-17.67)), rel=1e-12)
+
+
+def _every_model():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    reg = X @ np.array([1.0, -2.0, 0.5]) + 0.1 * rng.normal(size=40)
+    labels = (X[:, 0] + X[:, 1] > 0).astype(float)
+    return [
+        ("linear", LinearRegression(), X, reg),
+        ("logistic", LogisticRegression(l2=0.01), X, labels),
+        ("mlp mse", sc.mlp.MLP([3, 5, 1], activation="tanh"), X, reg),
+        ("mlp cross-entropy", sc.mlp.MLP([3, 4, 2], activation="relu", init="he", loss="cross_entropy"),
+         X, labels),
+        ("mlp residual", sc.mlp.MLP([3, 3, 3, 1], activation="tanh", residual=True), X, reg),
+    ]
+
+
+@pytest.mark.parametrize("name, model, X, y", _every_model(), ids=[m[0] for m in _every_model()])
+def test_every_model_runs_through_fit_range_test_and_per_example_gradients(name, model, X, y):
+    # One protocol for every model: init_params(n_features, seed) and loss_and_grad(params, X, y).
+    # The MLP used to take init_params(seed) alone, and lr_range_test crashed on it.
+    params = model.init_params(X.shape[1], seed=1)
+    hist = sc.fit(model, params, (X, y), sc.optim.Adam(lr=0.01), epochs=5, batch_size=10)
+    assert hist.steps == 20 and hist.train_loss[-1] < hist.train_loss[0]
+    rt = sc.lr_range_test(model, data=(X, y), lr_min=1e-4, lr_max=10.0, steps=30)
+    assert 1e-4 <= rt.suggestion <= 10.0 * (1 + 1e-12) and rt.steps >= 3
+    G = sc.noise.per_example_gradients(model, params, X, y)
+    full = sc.noise.flatten(model.loss_and_grad(params, X, y)[1])
+    assert G.shape == (len(y), full.size) and np.allclose(G.mean(axis=0), full, atol=1e-10)
