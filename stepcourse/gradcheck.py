@@ -19,6 +19,9 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from . import _tree
+from ._validation import check_callable, check_choice, check_positive
+
 __all__ = [
     "EPS", "THRESHOLD", "default_h", "numerical_grad", "relative_error", "check_grad",
     "StepSweep", "step_sweep", "theoretical_best_h",
@@ -36,9 +39,7 @@ _METHODS = ("central", "forward")
 
 
 def _check_method(method: str) -> str:
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}; got {method!r}")
-    return method
+    return check_choice("method", method, _METHODS)
 
 
 def default_h(method: str = "central") -> float:
@@ -58,24 +59,13 @@ def default_h(method: str = "central") -> float:
 def _check_h(h, method: str) -> float:
     if h is None:
         return default_h(method)
-    if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating)):
-        raise TypeError(f"h must be a positive number; got {type(h).__name__} {h!r}")
-    h = float(h)
-    if not (np.isfinite(h) and h > 0):
-        raise ValueError(f"h must be a positive finite number; got {h!r}")
-    return h
+    return check_positive("h", h)
 
 
-def _as_structure(params, name: str = "params"):
+def _as_structure(params):
     """Float64 copies of ``params`` (ndarray or dict of ndarrays) and whether it was a dict."""
-    if isinstance(params, dict):
-        if not params:
-            raise ValueError(f"{name} is an empty dict; it needs at least one parameter array")
-        return {k: np.array(v, dtype=float) for k, v in params.items()}, True
-    try:
-        return np.array(params, dtype=float), False
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an ndarray or a dict of ndarrays; got {type(params).__name__}") from None
+    work = _tree.copy(params)
+    return work, isinstance(work, dict)
 
 
 def _scalar(value, where: str) -> float:
@@ -121,8 +111,7 @@ def numerical_grad(f: Callable, params, h: Optional[float] = None, method: str =
     >>> g["w"].round(6).tolist(), round(float(g["b"]), 6)
     ([2.0, -4.0], 3.0)
     """
-    if not callable(f):
-        raise TypeError(f"f must be a callable params -> float; got {type(f).__name__}")
+    check_callable("f", f, what="callable params -> float")
     method = _check_method(method)
     h = _check_h(h, method)
     work, is_dict = _as_structure(params)
@@ -270,9 +259,8 @@ def theoretical_best_h(method: str = "central", f_scale: float = 1.0, curvature_
     '8.7e-06'
     """
     method = _check_method(method)
-    for name, value in (("f_scale", f_scale), ("curvature_scale", curvature_scale)):
-        if not (np.isfinite(value) and value > 0):
-            raise ValueError(f"{name} must be a positive finite number; got {value!r}")
+    f_scale = check_positive("f_scale", f_scale)
+    curvature_scale = check_positive("curvature_scale", curvature_scale)
     if method == "forward":
         return 2.0 * np.sqrt(EPS * f_scale / curvature_scale)
     return float((3.0 * EPS * f_scale / curvature_scale) ** (1 / 3))

@@ -21,33 +21,61 @@ With a constant learning rate this noise keeps SGD from settling: it hovers abov
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 
+from . import _tree
+from ._validation import (as_generator, check_flag, check_integer, check_non_negative, check_positive,
+                          check_Xy)
 from .batching import batch_indices
 
 __all__ = [
     "flatten", "per_example_gradients", "gradient_spread", "minibatch_variance", "measure_minibatch_variance",
-    "gradient_noise", "noise_floor",
+    "gradient_noise", "GradientNoise", "noise_floor",
 ]
 
 
 def flatten(grads) -> np.ndarray:
-    """A gradient (one array, or a dict of arrays) as one flat float vector; dict keys in sorted order.
+    """A gradient (one array, or a dict of arrays) as one flat float vector; a dict's arrays in
+    insertion order (the order of ``params``, as :mod:`stepcourse.optim` walks them).
 
     >>> flatten({"w": np.array([1.0, 2.0]), "b": np.array(3.0)}).tolist()
-    [3.0, 1.0, 2.0]
+    [1.0, 2.0, 3.0]
     """
-    if isinstance(grads, dict):
-        return np.concatenate([np.asarray(grads[k], dtype=float).ravel() for k in sorted(grads)])
-    return np.asarray(grads, dtype=float).ravel()
+    return _tree.flatten(grads)
 
 
-def _check_Xy(X, y):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if X.ndim != 2 or y.shape != (X.shape[0],) or X.shape[0] < 2:
-        raise ValueError(f"need X of shape (n, d) and y of shape (n,) with n >= 2; got X {X.shape}, y {y.shape}")
-    return X, y
+@dataclass(frozen=True, eq=False)
+class GradientNoise:
+    r"""Measured and predicted mini-batch gradient variance (:func:`gradient_noise`).
+
+    Attributes
+    ----------
+    batch_sizes : ndarray of int
+    measured, predicted : ndarray
+        Mean :math:`\lVert g_B - \bar g\rVert^2` over the draws, and :func:`minibatch_variance`.
+    sigma2 : float
+        The spread of one row's gradient (:func:`gradient_spread`).
+    n : int
+        Rows.
+    replace : bool
+        Whether the rows of a batch were drawn with replacement.
+
+    ``result["measured"]`` reads a field like a dict, as the plain dict this replaces did.
+    """
+
+    batch_sizes: np.ndarray
+    measured: np.ndarray
+    predicted: np.ndarray
+    sigma2: float
+    n: int
+    replace: bool
+
+    def __getitem__(self, name: str):
+        if name not in {f.name for f in fields(self)}:
+            raise KeyError(name)
+        return getattr(self, name)
 
 
 def per_example_gradients(model, params, X, y) -> np.ndarray:
@@ -64,7 +92,7 @@ def per_example_gradients(model, params, X, y) -> np.ndarray:
     >>> bool(np.allclose(G.mean(axis=0), flatten(model.loss_and_grad(params, X, y)[1])))
     True
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_Xy(X, y, min_samples=2)
     return np.stack([flatten(model.loss_and_grad(params, X[i:i + 1], y[i:i + 1])[1]) for i in range(len(y))])
 
 
@@ -93,11 +121,9 @@ def minibatch_variance(sigma2: float, n: int, batch_size, replace: bool = False)
     >>> minibatch_variance(1.0, 10, [1, 10]).tolist(), minibatch_variance(1.0, 10, 5, replace=True)
     ([1.0, 0.0], 0.2)
     """
-    sigma2 = float(sigma2)
-    if not (np.isfinite(sigma2) and sigma2 >= 0):
-        raise ValueError(f"sigma2 must be a non-negative finite number; got {sigma2!r}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2; got {n!r}")
+    sigma2 = check_non_negative("sigma2", sigma2)
+    n = check_integer("n", n, low=2)
+    replace = check_flag("replace", replace)
     B = np.asarray(batch_size, dtype=float)
     if np.any(B < 1) or np.any(B != np.round(B)) or (not replace and np.any(B > n)):
         allowed = "integers >= 1" if replace else f"integers from 1 to n={n}"
@@ -115,16 +141,13 @@ def measure_minibatch_variance(model, params, X, y, batch_size: int, draws: int 
     with ``"replacement"``). The batch gradient comes from ``model.loss_and_grad`` on the batch's rows,
     exactly as in training.
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_Xy(X, y, min_samples=2)
     n = len(y)
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
-        raise ValueError(f"draws must be a positive integer; got {draws!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
-    if not replace and batch_size > n:
-        raise ValueError(f"batch_size must be at most n={n} without replacement; got {batch_size!r}")
+    draws = check_integer("draws", draws, low=1)
+    replace = check_flag("replace", replace)
+    batch_size = check_integer("batch_size", batch_size, low=1, high=None if replace else n)
     full = flatten(model.loss_and_grad(params, X, y)[1])
-    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+    rng = as_generator(seed)
     if replace:
         stream = batch_indices(n, int(batch_size), "replacement", rng)
         picks = (next(stream) for _ in range(draws))
@@ -137,21 +160,21 @@ def measure_minibatch_variance(model, params, X, y, batch_size: int, draws: int 
     return total / draws
 
 
-def gradient_noise(model, params, X, y, batch_sizes, draws: int = 1000, replace: bool = False, seed=0) -> dict:
+def gradient_noise(model, params, X, y, batch_sizes, draws: int = 1000, replace: bool = False,
+                   seed=0) -> GradientNoise:
     """Measured and predicted mini-batch gradient variance for several batch sizes.
 
     Returns
     -------
-    dict with ``batch_sizes``, ``measured`` and ``predicted`` (arrays), ``sigma2`` (the spread of one
-    row's gradient, :func:`gradient_spread`), ``n`` and ``replace``.
+    GradientNoise
     """
-    X, y = _check_Xy(X, y)
-    sizes = np.asarray(batch_sizes, dtype=int).ravel()
-    rng = np.random.default_rng(seed)
+    X, y = check_Xy(X, y, min_samples=2)
+    sizes = np.array([check_integer("batch_sizes[i]", b, low=1) for b in np.ravel(batch_sizes)], dtype=int)
+    rng = as_generator(seed)
     sigma2 = gradient_spread(per_example_gradients(model, params, X, y))
     measured = np.array([measure_minibatch_variance(model, params, X, y, int(b), draws, replace, rng) for b in sizes])
-    return {"batch_sizes": sizes, "measured": measured, "sigma2": sigma2, "n": len(y), "replace": bool(replace),
-            "predicted": minibatch_variance(sigma2, len(y), sizes, replace)}
+    return GradientNoise(batch_sizes=sizes, measured=measured, sigma2=sigma2, n=len(y), replace=bool(replace),
+                         predicted=minibatch_variance(sigma2, len(y), sizes, replace))
 
 
 def noise_floor(hessian, noise_cov, lr: float, batch_size: int = 1, n=None, replace: bool = True) -> float:
@@ -180,12 +203,11 @@ def noise_floor(hessian, noise_cov, lr: float, batch_size: int = 1, n=None, repl
     C = np.atleast_2d(np.asarray(noise_cov, dtype=float))
     if H.shape != C.shape or H.shape[0] != H.shape[1]:
         raise ValueError(f"hessian and noise_cov must be square and of the same shape; got {H.shape} and {C.shape}")
-    lr = float(lr)
+    lr = check_positive("lr", lr)
     h, V = np.linalg.eigh(0.5 * (H + H.T))
-    if not (np.isfinite(lr) and lr > 0) or np.any(lr * h >= 2):
+    if np.any(lr * h >= 2):
         raise ValueError(f"lr must be positive and below 2/L = {2 / h.max():.4g} for a stable rate; got {lr!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    batch_size = check_integer("batch_size", batch_size, low=1)
     scale = 1.0 / batch_size
     if n is not None and not replace:
         if batch_size > n:

@@ -15,10 +15,14 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ._tree import copy as _copy
+from ._tree import global_norm
+from ._validation import (as_generator, as_xy, check_callable, check_flag, check_integer, check_non_negative,
+                          check_optimizer, check_positive, describe)
 from .data import batches
-from .loop import DIVERGENCE_FACTOR
+from .loop import DIVERGENCE_FACTOR, Divergence
 
-__all__ = ["EarlyStopping", "History", "fit", "global_norm"]
+__all__ = ["EarlyStopping", "History", "fit", "global_norm"]  # global_norm lives in stepcourse._tree
 
 
 @dataclass(frozen=True)
@@ -47,18 +51,9 @@ class EarlyStopping:
     restore_best: bool = True
 
     def __post_init__(self):
-        p = self.patience
-        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
-            raise ValueError(f"patience must be an integer >= 1; got {p!r}")
-        try:
-            d = float(self.min_delta)
-        except (TypeError, ValueError):
-            raise TypeError(f"min_delta must be a number; got {type(self.min_delta).__name__}") from None
-        if not (np.isfinite(d) and d >= 0):
-            raise ValueError(f"min_delta must be a non-negative finite number; got {self.min_delta!r}")
-        object.__setattr__(self, "patience", int(p))
-        object.__setattr__(self, "min_delta", d)
-        object.__setattr__(self, "restore_best", bool(self.restore_best))
+        object.__setattr__(self, "patience", check_integer("patience", self.patience, low=1))
+        object.__setattr__(self, "min_delta", check_non_negative("min_delta", self.min_delta))
+        object.__setattr__(self, "restore_best", check_flag("restore_best", self.restore_best))
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,44 +150,6 @@ class History:
         return f"History({'; '.join(parts)})"
 
 
-def global_norm(grads) -> float:
-    r"""The Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_k \lVert g_k \rVert^2}`.
-
-    >>> global_norm({"w": np.array([3.0]), "b": np.array(4.0)})
-    5.0
-    """
-    if isinstance(grads, dict):
-        return float(np.sqrt(sum(float(np.vdot(g, g)) for g in map(np.asarray, grads.values()))))
-    g = np.asarray(grads, dtype=float)
-    return float(np.sqrt(np.vdot(g, g)))
-
-
-def _copy(params):
-    if isinstance(params, dict):
-        return {k: np.array(v, dtype=float) for k, v in params.items()}
-    return np.array(params, dtype=float)
-
-
-def _as_xy(data, name: str):
-    try:
-        X, y = data
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be an (X, y) pair or a Dataset; got {type(data).__name__}") from None
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0] or X.shape[0] == 0:
-        raise ValueError(f"{name} must hold X of shape (n, d) and y of shape (n,) with n >= 1; "
-                         f"got X {X.shape} and y {y.shape}")
-    return X, y
-
-
-def _positive_int(value, name: str, allow_zero: bool = False) -> int:
-    low = 0 if allow_zero else 1
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-    return int(value)
-
-
 def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None, val_data=None, seed=0,
         early_stopping=None, clip_grad_norm: Optional[float] = None, callback: Optional[Callable] = None, *,
         val_each_step: bool = False, divergence_factor: Optional[float] = DIVERGENCE_FACTOR) -> History:
@@ -259,12 +216,15 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
     >>> bool(np.allclose(hist.params["w"], exact["w"]))
     True
     """
-    X, y = _as_xy(data, "data")
-    Xv, yv = _as_xy(val_data, "val_data") if val_data is not None else (None, None)
-    epochs = _positive_int(epochs, "epochs", allow_zero=True)
+    if not callable(getattr(model, "loss_and_grad", None)):
+        raise TypeError(f"model must have loss_and_grad(params, X, y), such as sc.models.LinearRegression(); "
+                        f"got {describe(model)}")
+    opt = check_optimizer("opt", opt)
+    X, y = as_xy(data, "data")
+    Xv, yv = as_xy(val_data, "val_data") if val_data is not None else (None, None)
+    epochs = check_integer("epochs", epochs, low=0)
     n = X.shape[0]
-    if batch_size is not None:
-        batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = check_integer("batch_size", batch_size, low=1, allow_none=True)
     full_batch = batch_size is None or batch_size >= n
     bs = n if full_batch else batch_size
     steps_per_epoch = 1 if full_batch else -(-n // bs)
@@ -274,19 +234,10 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
         raise TypeError(f"early_stopping must be an EarlyStopping, an int patience or None; "
                         f"got {type(early_stopping).__name__}")
     if clip_grad_norm is not None:
-        if not (np.isfinite(clip_grad_norm) and clip_grad_norm > 0):
-            raise ValueError(f"clip_grad_norm must be a positive number or None; got {clip_grad_norm!r}")
+        clip_grad_norm = check_positive("clip_grad_norm", clip_grad_norm)
         from .optim import clip_grad_norm as clip
-    if divergence_factor is not None and not divergence_factor > 1:
-        raise ValueError(f"divergence_factor must be > 1 or None; got {divergence_factor!r}")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
-    for method in ("init", "step"):
-        if not callable(getattr(opt, method, None)):
-            raise TypeError(f"opt must be an optimizer with init() and step() (e.g. sc.optim.SGD); "
-                            f"got {type(opt).__name__}")
-    if not callable(getattr(model, "loss_and_grad", None)):
-        raise TypeError(f"model must have loss_and_grad(params, X, y); got {type(model).__name__}")
+    check_callable("callback", callback, allow_none=True)
+    val_each_step = check_flag("val_each_step", val_each_step)
 
     loss_only = getattr(model, "loss", None)
     if not callable(loss_only):
@@ -298,7 +249,7 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
         def lr_at(t):
             return float(getattr(opt, "lr", np.nan))
 
-    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
+    rng = as_generator(seed)
     max_steps = epochs * steps_per_epoch
     step_loss = np.empty(max_steps)
     lrs = np.empty(max_steps)
@@ -319,7 +270,7 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
             raise ValueError("the training loss is not finite at the starting params")
         if val_loss is not None:
             val_loss[0] = float(loss_only(params, Xv, yv))
-        limit = divergence_factor * train_loss[0] if (divergence_factor and train_loss[0] > 0) else np.inf
+        rule = Divergence.starting_at(train_loss[0], 0.0, divergence_factor)
         monitored = val_loss if val_loss is not None else train_loss
         min_delta = early_stopping.min_delta if early_stopping else 0.0
         best_value, best_epoch, best_params, wait = monitored[0], 0, params, 0
@@ -335,7 +286,7 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
                 loss, grads = pre if pre is not None else model.loss_and_grad(params, Xb, yb)
                 loss = float(loss)
                 norm = global_norm(grads)
-                if not (np.isfinite(loss) and np.isfinite(norm) and loss <= limit):
+                if rule.exceeded(loss) or not np.isfinite(norm):
                     diverged_at = t
                     break
                 if clip_grad_norm is not None:
@@ -352,7 +303,7 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
                     tl = float(cached[0])
                 else:
                     tl = float(loss_only(params, X, y))
-                if not (np.isfinite(tl) and tl <= limit):
+                if rule.exceeded(tl):
                     diverged_at = t
             if diverged_at is not None:
                 # The current params gave a non-finite or exploding loss: keep the last good ones.

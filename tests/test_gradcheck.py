@@ -78,9 +78,9 @@ def test_default_steps_are_the_textbook_ones():
 
 @pytest.mark.parametrize("kwargs, exc, match", [
     ({"method": "backward"}, ValueError, "method must be one of"),
-    ({"h": 0.0}, ValueError, "h must be a positive"),
-    ({"h": -1e-3}, ValueError, "h must be a positive"),
-    ({"h": "small"}, TypeError, "h must be a positive number"),
+    ({"h": 0.0}, ValueError, "h must be > 0; got 0.0"),
+    ({"h": -1e-3}, ValueError, "h must be > 0; got -0.001"),
+    ({"h": "small"}, TypeError, "h must be a real number; got str 'small'"),
 ])
 def test_numerical_grad_rejects_bad_arguments(kwargs, exc, match):
     with pytest.raises(exc, match=match):

@@ -15,8 +15,10 @@ def _regression(n=40, d=3, seed=0):
     return X, y
 
 
-def test_flatten_orders_dict_keys():
-    assert noise.flatten({"w": np.array([[1.0, 2.0]]), "b": np.array(3.0)}).tolist() == [3.0, 1.0, 2.0]
+def test_flatten_keeps_the_insertion_order_of_params():
+    # The one key-order rule of the package (stepcourse._tree): a dict's order, as the optimizers use;
+    # flatten used to sort the keys.
+    assert noise.flatten({"w": np.array([[1.0, 2.0]]), "b": np.array(3.0)}).tolist() == [1.0, 2.0, 3.0]
     assert noise.flatten(np.ones((2, 2))).shape == (4,)
 
 
