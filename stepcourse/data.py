@@ -16,6 +16,8 @@ from typing import Iterator, Optional, Sequence
 
 import numpy as np
 
+from ._validation import as_generator, check_fraction, check_integer, check_non_negative, check_positive, check_Xy
+
 __all__ = [
     "Dataset", "make_line", "make_linear", "make_blobs", "make_moons", "diabetes", "breast_cancer",
     "corrupt", "clean", "train_test_split", "Standardizer", "standardize", "batches",
@@ -92,42 +94,6 @@ class Dataset:
         return replace(self, X=X_tr, y=y_tr), replace(self, X=X_te, y=y_te)
 
 
-# -- validation helpers -------------------------------------------------------------------------------
-
-def _check_n(n, name: str = "n", minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {n!r}")
-    return int(n)
-
-
-def _check_nonneg(value, name: str) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number; got {type(value).__name__}") from None
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a non-negative finite number; got {value!r}")
-    return value
-
-
-def _rng(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise TypeError(f"seed must be an int, None or a numpy Generator; got {type(seed).__name__}")
-    return np.random.default_rng(seed)
-
-
-def _check_Xy(X, y):
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}")
-    if y.ndim < 1 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"X and y must have the same number of rows; got X {X.shape} and y {y.shape}")
-    return X, y
-
-
 # -- datasets made in code -------------------------------------------------------------------------------
 
 def make_line(n: int = 50, slope: float = 2.0, intercept: float = 1.0, noise: float = 0.5,
@@ -140,12 +106,12 @@ def make_line(n: int = 50, slope: float = 2.0, intercept: float = 1.0, noise: fl
     >>> bool(np.allclose(d.y, 2.0 * d.X[:, 0] + 1.0))
     True
     """
-    n = _check_n(n)
-    noise = _check_nonneg(noise, "noise")
+    n = check_integer("n", n, low=1)
+    noise = check_non_negative("noise", noise)
     lo, hi = map(float, x_range)
     if not lo < hi:
         raise ValueError(f"x_range must be (low, high) with low < high; got {x_range!r}")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     x = rng.uniform(lo, hi, n)
     y = slope * x + intercept + noise * rng.standard_normal(n)
     return Dataset(X=x[:, None], y=y, feature_names=("x",), name="noisy line",
@@ -178,7 +144,7 @@ def make_linear(n: int = 200, weights=(3.0, -2.0), bias: float = 1.0, scales=Non
     >>> (d.X.std(axis=0) / [1.0, 100.0]).round(1).tolist()
     [1.0, 1.0]
     """
-    n = _check_n(n)
+    n = check_integer("n", n, low=1)
     w = np.asarray(weights, dtype=float).ravel()
     if w.size < 1:
         raise ValueError("weights must hold at least one number")
@@ -189,8 +155,8 @@ def make_linear(n: int = 200, weights=(3.0, -2.0), bias: float = 1.0, scales=Non
         raise ValueError(f"scales must hold {d} positive numbers (one per weight); got {scales!r}")
     if o.shape != (d,):
         raise ValueError(f"offsets must hold {d} numbers (one per weight); got {offsets!r}")
-    noise = _check_nonneg(noise, "noise")
-    rng = _rng(seed)
+    noise = check_non_negative("noise", noise)
+    rng = as_generator(seed)
     X = o + s * rng.standard_normal((n, d))
     y = X @ w + float(bias) + noise * rng.standard_normal(n)
     return Dataset(X=X, y=y, feature_names=tuple(f"x{j + 1}" for j in range(d)), name="linear",
@@ -207,12 +173,12 @@ def make_blobs(n: int = 200, centers=((-1.0, -1.0), (1.0, 1.0)), std: float = 1.
     >>> d.X.shape, int(d.y.sum())
     ((10, 2), 5)
     """
-    n = _check_n(n, minimum=2)
+    n = check_integer("n", n, low=2)
     c = np.asarray(centers, dtype=float)
     if c.ndim != 2 or c.shape[0] != 2:
         raise ValueError(f"centers must be two points of equal dimension, shape (2, d); got shape {c.shape}")
-    std = _check_nonneg(std, "std")
-    rng = _rng(seed)
+    std = check_non_negative("std", std)
+    rng = as_generator(seed)
     y = np.zeros(n)
     y[n // 2:] = 1.0
     y = rng.permutation(y)
@@ -232,9 +198,9 @@ def make_moons(n: int = 200, noise: float = 0.1, seed=0) -> Dataset:
     >>> d.X.shape, int(d.y.sum())
     ((100, 2), 50)
     """
-    n = _check_n(n, minimum=2)
-    noise = _check_nonneg(noise, "noise")
-    rng = _rng(seed)
+    n = check_integer("n", n, low=2)
+    noise = check_non_negative("noise", noise)
+    rng = as_generator(seed)
     n0 = n - n // 2
     t0 = np.linspace(0.0, np.pi, n0)
     t1 = np.linspace(0.0, np.pi, n // 2)
@@ -299,12 +265,11 @@ def corrupt(data: Dataset, missing: float = 0.03, outliers: float = 0.01, factor
     """
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a Dataset; got {type(data).__name__}")
-    for name, frac in (("missing", missing), ("outliers", outliers)):
-        if not 0 <= frac <= 1:
-            raise ValueError(f"{name} must be a fraction in [0, 1]; got {frac!r}")
+    missing = check_fraction("missing", missing)
+    outliers = check_fraction("outliers", outliers)
     if not missing + outliers <= 1:
         raise ValueError(f"missing + outliers must not exceed 1; got {missing + outliers!r}")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     X = data.X.copy()
     size = X.size
     picked = rng.permutation(size)
@@ -369,14 +334,12 @@ def clean(data, *, max_abs_z: Optional[float] = None, reference=None):
             X, y = data
         except (TypeError, ValueError):
             raise TypeError("data must be a Dataset or an (X, y) pair") from None
-        X, y = _check_Xy(X, y)
+        X, y = check_Xy(X, y, y_float=False)
     y = np.asarray(y, dtype=float)
     complete = np.all(np.isfinite(X), axis=1) & np.isfinite(y.reshape(len(y), -1)).all(axis=1)
     extreme = np.zeros(len(X), dtype=bool)
     if max_abs_z is not None:
-        max_abs_z = float(max_abs_z)
-        if not max_abs_z > 0:
-            raise ValueError(f"max_abs_z must be positive; got {max_abs_z!r}")
+        max_abs_z = check_positive("max_abs_z", max_abs_z)
         ref = X if reference is None else (reference.X if isinstance(reference, Dataset) else
                                            np.asarray(reference, dtype=float))
         if ref.ndim != 2 or ref.shape[1] != X.shape[1]:
@@ -415,7 +378,7 @@ def train_test_split(X, y, test_size=0.25, seed=0):
     >>> X_tr.shape, X_te.shape
     ((7, 2), (3, 2))
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_Xy(X, y, y_float=False)
     n = X.shape[0]
     if isinstance(test_size, (float, np.floating)) and not isinstance(test_size, bool):
         if not 0 < test_size < 1:
@@ -428,7 +391,7 @@ def train_test_split(X, y, test_size=0.25, seed=0):
     if not 0 < n_test < n:
         raise ValueError(f"test_size={test_size!r} leaves {n_test} of {n} rows for testing; "
                          "both parts need at least one row")
-    order = _rng(seed).permutation(n)
+    order = as_generator(seed).permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 
@@ -539,11 +502,11 @@ def batches(X, y, batch_size: int, seed=0, shuffle: bool = True, drop_last: bool
     >>> [len(yb) for _, yb in batches(np.zeros((10, 1)), np.arange(10), batch_size=4)]
     [4, 4, 2]
     """
-    X, y = _check_Xy(X, y)
+    X, y = check_Xy(X, y, y_float=False)
     n = X.shape[0]
-    batch_size = _check_n(batch_size, "batch_size")
+    batch_size = check_integer("batch_size", batch_size, low=1)
     if shuffle:
-        order = _rng(seed).permutation(n)
+        order = as_generator(seed).permutation(n)
         X, y = X[order], y[order]  # one gather per epoch, then every batch is a cheap view
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import as_float_array, check_callable, check_fraction, check_integer, check_positive
+
 __all__ = [
     "gd_rate", "gd_optimal", "heavy_ball_optimal", "heavy_ball_rate", "heavy_ball_stable",
     "nesterov_rate", "polyak_heavy_ball", "sutskever_nesterov",
@@ -31,19 +33,14 @@ def _curvatures(eigenvalues) -> np.ndarray:
 
 
 def _check_L_mu(L, mu):
-    L, mu = float(L), float(mu)
-    if not (np.isfinite(L) and np.isfinite(mu) and 0 < mu <= L):
-        raise ValueError(f"need 0 < mu <= L (finite); got L={L!r}, mu={mu!r}")
+    L, mu = check_positive("L", L), check_positive("mu", mu)
+    if not mu <= L:
+        raise ValueError(f"need 0 < mu <= L; got L={L!r}, mu={mu!r}")
     return L, mu
 
 
 def _check_lr_beta(lr, beta):
-    lr, beta = float(lr), float(beta)
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number; got {lr!r}")
-    if not 0 <= beta < 1:
-        raise ValueError(f"beta must lie in [0, 1); got {beta!r}")
-    return lr, beta
+    return check_positive("lr", lr), check_fraction("beta", beta, closed=False)
 
 
 def _radius(b, c) -> np.ndarray:
@@ -64,9 +61,7 @@ def gd_rate(lr: float, eigenvalues) -> float:
     0.9
     """
     lam = _curvatures(eigenvalues)
-    lr = float(lr)
-    if not (np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number; got {lr!r}")
+    lr = check_positive("lr", lr)
     return float(np.max(np.abs(1 - lr * lam)))
 
 
@@ -158,12 +153,11 @@ def nesterov_rate(lr: float, beta: float, eigenvalues) -> float:
     return float(np.max(_radius((1 + beta) * c, beta * c)))
 
 
-def _check_run(x0, lr, beta, steps):
-    x = np.array(x0, dtype=float)
+def _check_run(grad, x0, lr, beta, steps):
+    x = as_float_array("x0", x0).copy()
     lr, beta = _check_lr_beta(lr, beta)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer; got {steps!r}")
-    return x, lr, beta, int(steps)
+    check_callable("grad", grad)
+    return x, lr, beta, check_integer("steps", steps, low=0)
 
 
 def polyak_heavy_ball(grad, x0, lr: float, beta: float, steps: int) -> np.ndarray:
@@ -179,7 +173,7 @@ def polyak_heavy_ball(grad, x0, lr: float, beta: float, steps: int) -> np.ndarra
     >>> polyak_heavy_ball(lambda x: x, [1.0], lr=0.5, beta=0.5, steps=2)[:, 0].tolist()
     [1.0, 0.5, 0.0]
     """
-    x, lr, beta, steps = _check_run(x0, lr, beta, steps)
+    x, lr, beta, steps = _check_run(grad, x0, lr, beta, steps)
     xs = [x]
     prev = x
     for _ in range(steps):
@@ -208,7 +202,7 @@ def sutskever_nesterov(grad, x0, lr: float, beta: float, steps: int):
     >>> th[:, 0].tolist(), phi[:, 0].tolist()
     ([1.0, 0.5, 0.125], [1.0, 0.25, -0.0625])
     """
-    theta, lr, beta, steps = _check_run(x0, lr, beta, steps)
+    theta, lr, beta, steps = _check_run(grad, x0, lr, beta, steps)
     v = np.zeros_like(theta)
     thetas, looks = [theta], [theta]
     for _ in range(steps):
