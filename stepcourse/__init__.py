@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "problems", "optim", "schedules", "loop", "training", "data", "models", "mlp",
     "gradcheck", "boosting", "rangetest", "plots", "widgets", "exercises", "cli",
-    "batching", "noise", "momentum", "trees", "boosting_losses",
+    "batching", "noise", "momentum",
     "smoothness", "curvature", "momentum_roots",
 }
 
@@ -30,6 +30,7 @@ _FLAT = {
     "History": ("training", "History"),
     "lr_range_test": ("loop", "lr_range_test"),
     "steps_to_tolerance": ("loop", "steps_to_tolerance"),
+    "steps_to_stay_within": ("loop", "steps_to_stay_within"),
 }
 
 __all__ = sorted(_SUBMODULES | set(_FLAT))

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import stepcourse as sc
 from stepcourse import boosting as gb
-from stepcourse import trees
+from stepcourse.boosting import ensemble, trees
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 META = json.loads((FIXTURES / "boosting_sklearn.json").read_text())
@@ -278,7 +278,7 @@ def test_subsample_trees_see_exactly_the_subsample():
 
 def test_sample_mask_statistics():
     rng = np.random.RandomState(0)
-    masks = np.array([gb._sample_mask(40, 13, rng) for _ in range(3000)])
+    masks = np.array([ensemble._sample_mask(40, 13, rng) for _ in range(3000)])
     assert np.all(masks.sum(axis=1) == 13)
     # Every sample is equally likely to be drawn: 13/40 of the time.
     np.testing.assert_allclose(masks.mean(axis=0), 13 / 40, atol=0.04)
@@ -287,7 +287,7 @@ def test_sample_mask_statistics():
 def test_sample_mask_draws_like_sklearn():
     gbmod = pytest.importorskip("sklearn.ensemble._gradient_boosting")
     for n, k, seed in [(10, 3, 0), (57, 40, 1), (200, 1, 2)]:
-        ours = gb._sample_mask(n, k, np.random.RandomState(seed))
+        ours = ensemble._sample_mask(n, k, np.random.RandomState(seed))
         ref = gbmod._random_sample_mask(n, k, np.random.RandomState(seed))
         assert np.array_equal(ours, ref.astype(bool))
 
@@ -458,9 +458,9 @@ def test_classifier_labels_and_probabilities():
 @pytest.mark.parametrize("kwargs,match", [
     (dict(loss="l2"), "loss must be one of"),
     (dict(loss="log_loss"), "loss must be one of"),
-    (dict(learning_rate=0.0), "learning_rate must be in"),
-    (dict(learning_rate=-1), "learning_rate must be in"),
-    (dict(learning_rate=float("nan")), "learning_rate must be in"),
+    (dict(learning_rate=0.0), "learning_rate must be > 0; got 0.0"),
+    (dict(learning_rate=-1), "learning_rate must be > 0; got -1"),
+    (dict(learning_rate=float("nan")), "learning_rate must be a finite number"),
     (dict(n_estimators=0), "n_estimators must be an integer >= 1"),
     (dict(max_depth=0), "max_depth must be an integer >= 1"),
     (dict(min_samples_split=1), "min_samples_split must be an integer >= 2"),
@@ -478,7 +478,7 @@ def test_bad_arguments_raise_value_error_naming_them(kwargs, match):
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    (dict(learning_rate="0.1"), "learning_rate must be a number"),
+    (dict(learning_rate="0.1"), "learning_rate must be a real number"),
     (dict(n_estimators=10.0), "n_estimators must be an integer"),
     (dict(max_depth=2.5), "max_depth must be an integer"),
     (dict(min_samples_leaf=True), "min_samples_leaf must be an integer"),

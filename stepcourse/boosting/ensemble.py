@@ -1,59 +1,15 @@
-r"""Gradient boosting: gradient descent in function space.
-
-Boosting builds a model one small function at a time. With a loss :math:`L(y, F)` and the current
-model :math:`F_{m-1}`, each stage computes the *pseudo-residuals* (the negative gradient of the loss
-with respect to the model's output at every training point), fits a regression tree :math:`h_m` to
-them, and takes a step of size ``learning_rate`` in that direction:
-
-.. math::
-
-    r_{im} = -\left.\frac{\partial L(y_i, F)}{\partial F}\right|_{F = F_{m-1}(x_i)}, \qquad
-    F_m(x) = F_{m-1}(x) + \eta\, h_m(x).
-
-It is the update :math:`w \leftarrow w - \eta \nabla L` of plain gradient descent, with the
-parameter vector replaced by the vector of predictions and the gradient replaced by a tree that
-approximates it (and can therefore be evaluated at new points).
-
-The estimators follow scikit-learn's ``GradientBoostingRegressor``/``GradientBoostingClassifier``
-(version 1.9) arithmetic: same initial prediction, same pseudo-residuals, same trees
-(:class:`~stepcourse.trees.RegressionTree`), same leaf line searches, same subsample draws. On data
-without repeated feature values the fitted trees are scikit-learn's, node for node, and the
-predictions agree to the last bit; with repeated values see the note on ties in
-:class:`~stepcourse.trees.RegressionTree`.
-
->>> import numpy as np
->>> x = np.linspace(0, 6, 80)[:, None]
->>> model = GradientBoostingRegressor(n_estimators=50, max_depth=2).fit(x, np.sin(x[:, 0]))
->>> bool(model.train_score_[-1] < 0.01 * model.train_score_[0])
-True
-"""
+"""The ensemble: :class:`GradientBoostingRegressor` and :class:`GradientBoostingClassifier`."""
 from __future__ import annotations
-
-import numbers
 
 import numpy as np
 
-from .boosting_losses import AbsoluteError, Huber, LogLoss, SquaredError, _expit, get_loss
-from .trees import LEAF, RegressionTree, _as_features, _check_int, check_random_state
+from .._validation import check_choice, check_integer, check_number
+from .losses import AbsoluteError, Huber, LogLoss, SquaredError, _expit, get_loss
+from .trees import LEAF, RegressionTree, _as_features, check_random_state
 
-__all__ = [
-    "RegressionTree", "SquaredError", "AbsoluteError", "Huber", "LogLoss", "get_loss",
-    "GradientBoostingRegressor", "GradientBoostingClassifier",
-]
+__all__ = ["GradientBoostingRegressor", "GradientBoostingClassifier"]
 
 # -- the ensemble ----------------------------------------------------------------------------------
-
-def _check_number(value, name: str, low: float, high: float, low_open: bool, high_open: bool) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number; got {type(value).__name__} {value!r}")
-    value = float(value)
-    ok_low = value > low if low_open else value >= low
-    ok_high = value < high if high_open else value <= high
-    if not (np.isfinite(value) and ok_low and ok_high):
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}; got {value!r}")
-    return value
-
 
 def _sample_mask(n: int, n_inbag: int, rng: np.random.RandomState) -> np.ndarray:
     """Exactly ``n_inbag`` of ``n`` samples, drawn as scikit-learn's ``_random_sample_mask`` draws them.
@@ -74,16 +30,14 @@ class _BaseBoosting:
 
     def __init__(self, loss, learning_rate, n_estimators, max_depth, min_samples_split, min_samples_leaf,
                  subsample, alpha, init, random_state):
-        if loss not in self._loss_names:
-            raise ValueError(f"loss must be one of {list(self._loss_names)}; got {loss!r}")
-        self.loss = loss
-        self.learning_rate = _check_number(learning_rate, "learning_rate", 0.0, np.inf, True, True)
-        self.n_estimators = _check_int(n_estimators, "n_estimators", 1)
+        self.loss = check_choice("loss", loss, self._loss_names)
+        self.learning_rate = check_number("learning_rate", learning_rate, low=0, low_open=True)
+        self.n_estimators = check_integer("n_estimators", n_estimators, low=1)
         tree = RegressionTree(max_depth, min_samples_split, min_samples_leaf)  # validates all three
         self.max_depth, self.min_samples_split = tree.max_depth, tree.min_samples_split
         self.min_samples_leaf = tree.min_samples_leaf
-        self.subsample = _check_number(subsample, "subsample", 0.0, 1.0, True, False)
-        self.alpha = _check_number(alpha, "alpha", 0.0, 1.0, True, True)
+        self.subsample = check_number("subsample", subsample, low=0, high=1, low_open=True)
+        self.alpha = check_number("alpha", alpha, low=0, high=1, low_open=True, high_open=True)
         if init not in (None, "zero"):
             raise ValueError(f"init must be None (the loss's best constant) or 'zero'; got {init!r}")
         self.init = init
@@ -190,7 +144,7 @@ class GradientBoostingRegressor(_BaseBoosting):
     n_estimators : int, default=100
         The number of stages (trees).
     max_depth, min_samples_split, min_samples_leaf : int
-        The size of each tree (see :class:`~stepcourse.trees.RegressionTree`).
+        The size of each tree (see :class:`~stepcourse.boosting.RegressionTree`).
     subsample : float in (0, 1], default=1.0
         Below 1, each tree sees ``int(subsample * n)`` samples drawn without replacement
         (stochastic gradient boosting, Friedman 2002), drawn as scikit-learn draws them from
