@@ -67,6 +67,10 @@ def test_logistic_problem_rejects_separable_data():
     X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
     with pytest.raises(ValueError, match="separable"):
         S.logistic_problem(X, np.array([0, 0, 1, 1]))
+    p = S.logistic_problem(X, np.array([0, 0, 1, 1]), require_minimum=False)
+    assert p.minima.shape == (0, 2) and np.isnan(p.f_min)
+    tr = sc.minimize(p, sc.optim.SGD(lr=1 / p.L), steps=200)
+    assert np.all(np.diff(tr.gaps) < 0) and tr.gaps[-1] > 0          # falls toward the infimum 0
 
 
 def test_gradient_descent_on_logistic_regression_stays_below_the_convex_bound(logistic):
