@@ -45,6 +45,7 @@ from typing import Optional
 
 import numpy as np
 
+from ._threads import single_blas_thread
 from ._validation import as_generator, check_choice, check_flag, check_integer, check_positive
 
 __all__ = ["MLP", "LayerStats", "ACTIVATIONS", "INITS", "LOSSES", "init_variance", "per_layer_factor",
@@ -399,6 +400,7 @@ class MLP:
                              f"got X with {X.shape[0]} row")
         return X, self._check_y(y, X.shape[0], loss), loss
 
+    @single_blas_thread
     def loss_and_grad(self, params, X, y, loss: Optional[str] = None):
         r"""The mean loss over the rows of ``X`` and its gradient with respect to every parameter.
 
@@ -441,6 +443,7 @@ class MLP:
             grads = self._backward(params, cache, d_out)
         return value, grads
 
+    @single_blas_thread
     def loss(self, params, X, y, loss: Optional[str] = None) -> float:
         """The mean loss alone (one forward pass; batch statistics for batch normalization)."""
         X, y, loss = self._prepare(params, X, y, loss)
@@ -448,6 +451,7 @@ class MLP:
             out, _ = self._forward(params, X, keep=False)
             return self._output_grad(out, y, loss)[0]
 
+    @single_blas_thread
     def forward(self, params, X, stats: Optional[dict] = None) -> np.ndarray:
         """The network's outputs (predictions for mse, logits for cross-entropy), shape ``(n, sizes[-1])``.
 
@@ -468,6 +472,7 @@ class MLP:
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             return self._forward(params, X, stats, keep=False)[0]
 
+    @single_blas_thread
     def population_stats(self, params, X) -> dict:
         """Mean and variance of every batch-normalized unit over all rows of ``X`` (e.g. the training set).
 
@@ -500,6 +505,7 @@ class MLP:
         return out[:, 0] if out.shape[1] == 1 else out
 
     # -- what the chapter measures ---------------------------------------------------------------
+    @single_blas_thread
     def layer_stats(self, params, X, y, loss: Optional[str] = None) -> LayerStats:
         r"""Per-layer activation and gradient statistics on one batch (call it at any training step).
 

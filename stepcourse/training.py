@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ._threads import single_blas_thread
 from ._tree import copy as _copy
 from ._tree import global_norm
 from ._validation import (as_generator, as_xy, check_callable, check_flag, check_integer, check_non_negative,
@@ -150,6 +151,7 @@ class History:
         return f"History({'; '.join(parts)})"
 
 
+@single_blas_thread
 def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None, val_data=None, seed=0,
         early_stopping=None, clip_grad_norm: Optional[float] = None, callback: Optional[Callable] = None, *,
         val_each_step: bool = False, divergence_factor: Optional[float] = DIVERGENCE_FACTOR) -> History:

@@ -229,3 +229,26 @@ def test_minibatches_are_those_of_data_batches_with_a_generator(line):
     expected = [yb for _ in range(3) for _, yb in sc.data.batches(X, y, 16, seed=rng)]
     assert len(rec.seen) == len(expected)
     assert all(np.array_equal(a, b) for a, b in zip(rec.seen, expected))
+
+
+def test_fit_and_the_mlp_run_with_one_blas_thread():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    seen = []
+
+    class Probe(sc.models.LinearRegression):
+        def loss_and_grad(self, params, X, y):
+            seen.append(min(i["num_threads"] for i in threadpoolctl.threadpool_info()
+                            if i["user_api"] == "blas"))
+            return super().loss_and_grad(params, X, y)
+
+    X, y = sc.data.make_line(n=20, seed=0)
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        outside = min(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
+        fit(Probe(), Probe().init_params(1), (X, y), sc.optim.SGD(lr=0.1), epochs=3)
+        mlp = sc.mlp.MLP([1, 3, 1])
+        with sc._threads.one_blas_thread():
+            nested = min(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
+        after = min(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
+    assert seen and set(seen) == {1} and nested == 1
+    assert after == outside                       # restored on exit
+    assert np.isfinite(mlp.loss(mlp.init_params(), X, y))
