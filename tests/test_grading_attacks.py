@@ -182,7 +182,9 @@ def attacks(victim: Path, out: Path) -> dict:
     ])
     book = "\n".join([
         "import json, glob",
-        f"paths = [{str(SOURCE)!r}] + glob.glob('/**/steps.ipynb', recursive=True)",
+        f"paths = [{str(SOURCE)!r}, {str(ROOT / 'book' / 'steps.ipynb')!r}]",
+        "for top in ('/work', '/home', '/root', '/tmp', '/srv', '/opt'):",
+        "    paths += glob.glob(top + '/**/*.ipynb', recursive=True)",
         "for path in paths:",
         "    try:",
         "        nb = json.load(open(path))",
@@ -222,7 +224,7 @@ def attacks(victim: Path, out: Path) -> dict:
         "children = []",
         "for i in range(300):",
         "    try:",
-        f"        children.append(subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)  # {MARKER}'],",
+        f"        children.append(subprocess.Popen(['/bin/sh', '-c', 'sleep 60  # {MARKER}'],",
         "                                         stdin=subprocess.DEVNULL))",
         "    except OSError as exc:",
         "        print('fork stopped after', i, type(exc).__name__)",

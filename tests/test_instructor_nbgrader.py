@@ -148,7 +148,7 @@ def test_real_nbgrader_generates_and_autogrades(exported, tmp_path):
     def nbgrader(*args):
         done = subprocess.run([str(NBGRADER), *args], cwd=course, env=env, capture_output=True, text=True,
                               timeout=900)
-        assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-3000:])
+        assert done.returncode == 0, (done.stdout[-2000:], done.stderr[:3000], done.stderr[-3000:])
         return done
 
     for student in ("alice", "bob"):

@@ -321,3 +321,11 @@ def test_published_solutions_are_flagged_not_penalised(tmp_path):
     assert rows["copied"]["matches_published"] == "steps-stable" and rows["own"]["matches_published"] == ""
     assert float(rows["copied"]["total"]) == float(rows["own"]["total"]) == 1
     assert "match the published solutions" in (out / "summary.md").read_text()
+
+
+def test_student_notebook_keeps_collapsed_cells_collapsed():
+    nb = chapter_nb()
+    for cell in nb["cells"]:
+        cell["metadata"].setdefault("jupyter", {})["source_hidden"] = True
+    student = student_notebook(nb, "demo.ipynb")
+    assert student["cells"] and all(c["metadata"]["jupyter"]["source_hidden"] is True for c in student["cells"])

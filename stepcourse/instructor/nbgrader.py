@@ -40,6 +40,10 @@ c = get_config()
 # The answer cells keep the course's stub (a function whose body is `...`) above the solution region:
 # replace the region by a comment, so that the released cell runs and the check says "Not yet".
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
+# A chapter's cells compute for real (some take a minute on a busy machine): nbgrader's default of 30 s
+# per cell would fail a correct submission.
+c.Execute.timeout = 600
+c.ExecutePreprocessor.timeout = 600
 """
 
 

@@ -179,12 +179,15 @@ def _memory_cgroup(limit: int) -> Optional[Path]:
                 continue
             group = base / name
             group.mkdir()
+        except OSError:
+            continue
+        try:
             (group / file).write_text(str(limit))
             if (group / "memory.swap.max").exists():
                 (group / "memory.swap.max").write_text("0")
             return group
         except OSError:
-            continue
+            _remove_cgroup(group)
     return None
 
 
