@@ -7,15 +7,16 @@ JB     := $(BIN)/jupyter-book
 JB_FLAGS := -W -n --keep-going
 # One BLAS thread per process: the suite already keeps both cores busy, and oversubscribed BLAS threads
 # made a notebook several times slower on a loaded machine.
-book test unit notebooks build browser bench: export OPENBLAS_NUM_THREADS := 1
-book test unit notebooks build browser bench: export OMP_NUM_THREADS := 1
+book test unit notebooks build browser lab-test bench lab: export OPENBLAS_NUM_THREADS := 1
+book test unit notebooks build browser lab-test bench lab: export OMP_NUM_THREADS := 1
 
-.PHONY: help book test unit notebooks build browser bench lab student grade clean
+.PHONY: help book test unit notebooks build browser lab-test bench lab student grade clean
 
 help:
 	@echo "make book   - set up .venv, execute every chapter and build the site into _build/html"
 	@echo "make test   - set up .venv and run unit tests, every notebook (nbval), the strict build and the browser test"
-	@echo "make lab    - open the chapters in JupyterLab with stepcourse installed (editable)"
+	@echo "make lab    - open the chapters in JupyterLab (jupyterlab-myst renders their MyST) with stepcourse installed (editable)"
+	@echo "make lab-test - one chapter in JupyterLab in headless Chromium: run, explorer moved, saved, reopened (part of make test)"
 	@echo "make bench  - run the benchmarks in bench/ and print their figures"
 	@echo "make student               - instructors: the student version of every chapter into student/"
 	@echo "make grade SUBMISSIONS=... CHAPTER=... - instructors: grade submitted notebooks (sandboxed) into grades/"
@@ -42,11 +43,11 @@ book: $(VENV)/.book-stamp
 	@echo "Open $(CURDIR)/_build/html/index.html"
 
 test: $(VENV)/.test-stamp
-	$(MAKE) --no-print-directory unit notebooks build browser
+	$(MAKE) --no-print-directory unit notebooks build browser lab-test
 
 # Both cores: tests and notebooks run in two worker processes (a notebook stays on one worker).
 unit: $(VENV)/.test-stamp
-	$(BIN)/python -m pytest tests --ignore=tests/browser -q -n 2
+	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/lab/browser -q -n 2
 
 notebooks: $(VENV)/.test-stamp
 	$(BIN)/python -m pytest --nbval-lax book -q -n 2 --dist loadfile
@@ -56,6 +57,10 @@ build: $(VENV)/.test-stamp
 
 browser: $(VENV)/.test-stamp
 	$(BIN)/python -m pytest tests/browser -q
+
+# One chapter in JupyterLab (jupyterlab-myst) in headless Chromium: run, explorer moved, saved, reopened.
+lab-test: $(VENV)/.test-stamp
+	$(BIN)/python -m pytest tests/lab/browser -q
 
 bench: $(VENV)/.test-stamp
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
