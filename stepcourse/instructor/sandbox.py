@@ -16,6 +16,7 @@ output: at most ``output_limit`` bytes of output are kept, the rest is counted a
 """
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import resource
@@ -96,7 +97,7 @@ def _package_dir() -> Path:
 def student_package(dest) -> Path:
     """Copy the installed ``stepcourse`` into ``dest/stepcourse`` without its reference answers.
 
-    The copy is world-readable (a sandbox may run as ``nobody``) and holds no ``__pycache__``.
+    The copy is world-readable (a sandbox may run as ``nobody``) and compiled to bytecode afresh.
     """
     source = _package_dir()
     target = Path(dest) / "stepcourse"
@@ -108,6 +109,8 @@ def student_package(dest) -> Path:
         return skip
 
     shutil.copytree(source, target, ignore=ignore)
+    # Bytecode made here, once: the sandbox mounts the copy read-only, so it could not cache its own.
+    compileall.compile_dir(str(target), quiet=1, workers=1)
     for root, dirs, files in os.walk(Path(dest)):
         os.chmod(root, 0o755)
         for name in files:
