@@ -344,3 +344,177 @@ def _describe(opt) -> str:
 
 
 from .rangetest import lr_range_test  # noqa: E402
+
+
+# ==================================================================================================
+# Basin maps, the sharpest curvature and optimizer races: the analysis behind the learning-rate and
+# race explorers (stepcourse.widgets), tested in tests/test_moved_analysis.py.
+
+__all__ += ["sharpest_curvature", "basin_map", "race"]
+
+
+def sharpest_curvature(problem) -> float:
+    r"""The largest Hessian eigenvalue over the problem's known minima, :math:`L^*`.
+
+    .. math::
+
+        L^* = \max_i \lambda_{\max}\bigl(\nabla^2 f(w^*_i)\bigr)
+
+    Gradient descent can settle in a minimum only if :math:`\eta < 2/\lambda_{\max}` there, so every
+    known minimum is stable for :math:`\eta < 2/L^*`, and the sharpest ones are the first to become
+    unreachable as the rate grows.
+
+    >>> import stepcourse as sc
+    >>> sharpest_curvature(sc.problems.quadratic([1.0, 10.0]))
+    10.0
+    """
+    if getattr(problem, "hessian", None) is None or len(getattr(problem, "minima", ())) == 0:
+        raise ValueError("sharpest_curvature needs a problem with a Hessian and known minima; "
+                         f"got {getattr(problem, 'name', problem)!r}")
+    return float(np.max(np.linalg.eigvalsh(problem.hessian(problem.minima))))
+
+
+def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3, escape: float = 50.0) -> dict:
+    r"""Which minimum plain gradient descent reaches from each start of a grid.
+
+    Every start runs
+
+    .. math::
+
+        w_{k+1} = w_k - \eta\,\nabla f(w_k), \qquad k = 0, \dots, \text{steps} - 1
+
+    (the arithmetic of ``sc.optim.SGD(lr)``), all starts at once. Each run gets a label:
+
+    - ``i >= 0``: it ends within ``tol`` (a fraction of the window's width) of known minimum ``i``, and
+      that minimum is stable at this rate (:math:`\eta\,\lambda_{\max} < 2` there; near an unstable
+      minimum a run only passes by);
+    - ``-1``: it diverged: it left finite numbers, went ``escape`` window-widths away, or ended outside
+      the window with a higher loss than it started with (a slow divergence);
+    - ``-2``: it is still elsewhere: a slow valley, or bouncing around a minimum that is too sharp for
+      this rate.
+
+    Parameters
+    ----------
+    problem : Problem
+        A 1-D or 2-D problem with known minima.
+    lr : float, or sequence of floats for a 1-D problem
+        The learning rate. For a 1-D problem a sequence gives one row of the map per rate.
+    n : int
+        Starts per axis, spread over the problem's plot bounds.
+    steps : int
+        Steps of each run.
+    tol : float
+        How close to a minimum counts as arrived, as a fraction of the window's width.
+    escape : float
+        Runs farther than this many window-widths from the window's centre count as diverged.
+
+    Returns
+    -------
+    dict with ``labels`` (``(n, n)`` for 2-D: rows follow the second coordinate; ``(len(lr), n)`` for
+    1-D), ``x`` and ``y`` (the grid's coordinates: for 1-D ``y`` are the rates), ``minima``, ``dim``,
+    ``lr``, ``steps``, ``problem`` (name) and ``shares`` (fraction of starts per label, a dict).
+
+    Examples
+    --------
+    >>> import stepcourse as sc
+    >>> basin_map(sc.problems.quadratic([1.0, 10.0]), 0.15, n=4, steps=200)["shares"]
+    {0: 1.0}
+    >>> basin_map(sc.problems.quadratic([1.0, 10.0]), 0.21, n=4, steps=400)["shares"]
+    {-1: 1.0}
+    """
+    from ._validation import check_integer, check_number, check_problem
+
+    check_problem("problem", problem)
+    if problem.dim not in (1, 2):
+        raise ValueError(f"basin_map draws 1-D and 2-D problems; {problem.name!r} has dim={problem.dim}")
+    if len(problem.minima) == 0:
+        raise ValueError(f"basin_map needs known minima; {problem.name!r} has none")
+    n = check_integer("n", n, low=2)
+    steps = check_integer("steps", steps, low=0)
+    tol = check_number("tol", tol, low=0, low_open=True)
+    escape = check_number("escape", escape, low=0, low_open=True)
+    rates = np.atleast_1d(np.asarray(lr, dtype=float))
+    if rates.ndim != 1 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
+        raise ValueError(f"lr must be a positive number (or, for 1-D problems, a sequence of them); got {lr!r}")
+    if problem.dim == 2 and rates.size != 1:
+        raise ValueError("for a 2-D problem lr must be a single number (the map already uses both axes)")
+
+    lows = np.array([b[0] for b in problem.bounds], dtype=float)
+    highs = np.array([b[1] for b in problem.bounds], dtype=float)
+    width = float(np.max(highs - lows))
+    centre = (lows + highs) / 2
+    axes = [np.linspace(lo, hi, n) for lo, hi in zip(lows, highs)]
+    if problem.dim == 2:
+        X, Y = np.meshgrid(*axes)
+        w = np.stack([X, Y], axis=-1)
+        eta = rates[0]
+    else:
+        w = np.broadcast_to(axes[0][None, :, None], (rates.size, n, 1)).copy()
+        eta = rates[:, None, None]
+    alive = np.ones(w.shape[:-1], dtype=bool)
+    start_loss = problem.f(w)
+    # Overflow in runs that diverge is expected; they are masked and labelled, not warned about.
+    with np.errstate(all="ignore"):
+        for k in range(steps):
+            w = w - eta * problem.grad(w)
+            if k % 8 == 7 or k == steps - 1:  # retire escaped runs now and then (NaN stays NaN, cheaply)
+                escaped = ~np.all(np.isfinite(w), axis=-1) | (np.max(np.abs(w - centre), axis=-1) > escape * width)
+                alive &= ~escaped
+                w[~alive] = np.nan
+    minima = np.asarray(problem.minima, dtype=float)
+    dist = np.linalg.norm(w[..., None, :] - minima, axis=-1)  # (..., k)
+    with np.errstate(invalid="ignore"):
+        nearest = np.argmin(np.where(np.isfinite(dist), dist, np.inf), axis=-1)
+        arrived = np.take_along_axis(dist, nearest[..., None], axis=-1)[..., 0] <= tol * width
+        if problem.hessian is not None:  # near a minimum that is unstable at this rate a run only passes by
+            sharpest = np.linalg.eigvalsh(problem.hessian(minima)).max(axis=-1)          # (k,)
+            stable = np.asarray(eta).reshape(-1, 1) * sharpest < 2                     # (rates, k)
+            stable = stable[0] if problem.dim == 2 else stable[:, None, :]
+            arrived &= np.take_along_axis(np.broadcast_to(stable, dist.shape), nearest[..., None], axis=-1)[..., 0]
+        # A run that ends outside the window, higher than it started, is on its way out (a slow divergence).
+        outside = np.any((w < lows) | (w > highs), axis=-1)
+        grew = alive & ~arrived & outside & (problem.f(np.where(alive[..., None], w, 0.0)) > start_loss)
+    labels = np.where(~alive | grew, -1, np.where(arrived, nearest, -2)).astype(int)
+    values, counts = np.unique(labels, return_counts=True)
+    shares = {int(v): float(c) / labels.size for v, c in zip(values, counts)}
+    return {"labels": labels, "x": axes[0], "y": axes[1] if problem.dim == 2 else rates, "minima": minima,
+            "dim": problem.dim, "lr": rates[0] if problem.dim == 2 else rates, "steps": steps,
+            "problem": problem.name, "shares": shares}
+
+
+def race(problem, rates, *, x0=None, steps: int = 100, momentum: float = 0.9, lr_scale: float = 1.0) -> dict:
+    r"""Run several optimizers from the same start: ``rates`` maps names of :func:`stepcourse.optim.by_name`
+    to learning rates; returns name -> :class:`Trace`, in the same order.
+
+    Every rate is multiplied by ``lr_scale``. ``momentum`` is :math:`\beta` of ``"momentum"`` (heavy
+    ball) and ``"Nesterov"``, and Adam's :math:`\beta_1`:
+
+    .. math::
+
+        b_{k+1} = \beta b_k + g_k, \qquad w_{k+1} = w_k - \eta\, b_{k+1}
+        \quad (\text{Nesterov: } w_{k+1} = w_k - \eta\,(g_k + \beta b_{k+1})),
+
+    with ``momentum=0`` both are plain SGD. The other methods keep PyTorch's defaults.
+
+    >>> import stepcourse as sc
+    >>> runs = race(sc.problems.quadratic([1.0, 100.0]), {"SGD": 0.01, "momentum": 0.01}, steps=150)
+    >>> runs["momentum"].loss < runs["SGD"].loss
+    True
+    """
+    from . import optim
+    from ._validation import check_number
+
+    check_number("momentum", momentum, low=0, high=1, high_open=True)
+    scale = check_number("lr_scale", lr_scale, low=0, low_open=True)
+    out = {}
+    for name, lr in dict(rates).items():
+        lr = check_number(f"rates[{name!r}]", lr, low=0, low_open=True) * scale
+        key = str(name).lower()
+        if key in ("momentum", "nesterov"):
+            opt = optim.by_name(name, lr=lr, momentum=momentum)
+        elif key == "adam":
+            opt = optim.by_name(name, lr=lr, betas=(momentum, 0.999))
+        else:
+            opt = optim.by_name(name, lr=lr)
+        out[name] = minimize(problem, opt, x0=x0, steps=steps)
+    return out
