@@ -19,7 +19,7 @@ import numpy as np
 from ._validation import as_generator, check_fraction, check_integer, check_non_negative, check_positive, check_Xy
 
 __all__ = [
-    "Dataset", "make_line", "make_linear", "make_blobs", "make_moons", "diabetes", "breast_cancer",
+    "Dataset", "make_line", "make_linear", "make_blobs", "make_moons", "friedman1", "diabetes", "breast_cancer",
     "corrupt", "clean", "train_test_split", "Standardizer", "standardize", "batches",
 ]
 
@@ -211,6 +211,33 @@ def make_moons(n: int = 200, noise: float = 0.1, seed=0) -> Dataset:
     X = X[order] + noise * rng.standard_normal((n, 2))
     return Dataset(X=X, y=y[order], feature_names=("x1", "x2"), name="moons", task="classification",
                    target_name="class", description=f"n={n} points on two interleaving half circles, noise {noise:g}.")
+
+
+def friedman1(n: int = 400, noise: float = 1.0, seed=0) -> Dataset:
+    r"""Friedman's (1991) regression test function: ten uniform inputs, of which the first five matter.
+
+    .. math::
+
+        y = 10 \sin(\pi x_1 x_2) + 20 (x_3 - \tfrac12)^2 + 10 x_4 + 5 x_5 + \varepsilon,
+        \qquad x_j \sim U[0, 1], \ \varepsilon \sim N(0, \sigma^2)
+
+    The first two inputs interact, so an additive model (stumps, in boosting) cannot fit it; the
+    noise variance :math:`\sigma^2` (``noise**2``) is the best mean squared error any model can reach.
+    (scikit-learn's ``make_friedman1`` draws the same function from a ``RandomState``.)
+
+    >>> d = friedman1(n=5)
+    >>> d.X.shape, bool(np.all((0 <= d.X) & (d.X <= 1)))
+    ((5, 10), True)
+    """
+    n = check_integer("n", n, low=1)
+    noise = check_non_negative("noise", noise)
+    rng = as_generator(seed)
+    X = rng.uniform(size=(n, 10))
+    y = (10 * np.sin(np.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2 + 10 * X[:, 3] + 5 * X[:, 4]
+         + noise * rng.normal(size=n))
+    return Dataset(X=X, y=y, feature_names=tuple(f"x{j + 1}" for j in range(10)), name="Friedman #1",
+                   description=f"n={n} points of Friedman's (1991) test function, ten U[0, 1] inputs of "
+                               f"which five matter, noise N(0, {noise:g}^2).")
 
 
 # -- real datasets bundled with scikit-learn -------------------------------------------------------------
@@ -511,3 +538,78 @@ def batches(X, y, batch_size: int, seed=0, shuffle: bool = True, drop_last: bool
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
         yield X[start:start + batch_size], y[start:start + batch_size]
+
+
+# ==================================================================================================
+# Data behind the explorers (stepcourse.widgets): a batch of digits, a wavy 1-D regression problem.
+# Tested in tests/test_moved_analysis.py.
+
+__all__ += ["digits_batch", "boosting_demo_data"]
+
+
+from functools import lru_cache as _lru_cache  # noqa: E402
+
+
+@_lru_cache(maxsize=4)
+def _digits_rows(n: int, seed: int):
+    from sklearn.datasets import load_digits   # bundled with scikit-learn: no download
+
+    X, y = load_digits(return_X_y=True)
+    rows = np.random.default_rng(seed).permutation(len(X))[:n]
+    X = X.astype(float)
+    std = X.std(axis=0)
+    X = ((X - X.mean(axis=0)) / np.where(std > 0, std, 1.0))[rows]   # constant pixels stay at 0
+    y = y.astype(np.int64)[rows]
+    X.flags.writeable = y.flags.writeable = False    # cached: shared by every caller
+    return X, y
+
+
+def digits_batch(n: int = 256, seed: int = 0):
+    r"""``n`` rows of scikit-learn's digits (8x8 images, 10 classes) and their labels.
+
+    Each pixel is standardized over the whole set of 1797 images,
+
+    .. math::
+
+        x_{ij} \leftarrow \frac{x_{ij} - \bar x_j}{s_j} \quad (s_j > 0; \text{ constant pixels stay } 0),
+
+    and the rows are the first ``n`` of a permutation drawn from ``seed``: the same rows for the same
+    ``seed``. The arrays are read-only (they are cached and shared).
+
+    >>> X, y = digits_batch(100)
+    >>> X.shape, y.shape, int(y.max())
+    ((100, 64), (100,), 9)
+    """
+    from ._validation import check_integer
+
+    n = check_integer("n", n, low=2, high=1797)
+    seed = check_integer("seed", seed, low=0)
+    return _digits_rows(n, seed)
+
+
+def boosting_demo_data(n: int = 80, noise: float = 0.3, seed=0):
+    r"""A wavy 1-D regression problem for the boosting chapter:
+
+    .. math::
+
+        x_i \sim U[0, 6] \text{ (sorted)}, \qquad y_i = \sin(1.5\, x_i) + 0.3\, x_i + \sigma \varepsilon_i,
+        \quad \varepsilon_i \sim \mathcal N(0, 1).
+
+    Returns ``(x, y, truth)`` where ``x`` has shape (n, 1) and ``truth`` is the noise-free function.
+
+    >>> x, y, truth = boosting_demo_data(n=5)
+    >>> x.shape, y.shape, round(float(truth(np.array([0.0]))[0]), 3)
+    ((5, 1), (5,), 0.0)
+    """
+    from ._validation import as_generator, check_integer, check_non_negative
+
+    n = check_integer("n", n, low=1)
+    noise = check_non_negative("noise", noise)
+    rng = as_generator(seed)
+    x = np.sort(rng.uniform(0.0, 6.0, size=n))[:, None]
+
+    def truth(t):
+        t = np.asarray(t, dtype=float).reshape(-1)
+        return np.sin(1.5 * t) + 0.3 * t
+
+    return x, truth(x) + noise * rng.normal(size=n), truth

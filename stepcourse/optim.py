@@ -206,14 +206,15 @@ class Optimizer:
         if (type(params) is np.ndarray and type(grads) is np.ndarray and type(state) is self._State
                 and params.dtype == _F64 and grads.dtype == _F64 and params.shape == grads.shape
                 and params.ndim > 0):
-            buffers = state.__dict__.copy()
-            step = buffers.pop("step")
+            buffers = state.__dict__               # read only: the update never writes to it
             shape = params.shape
-            for value in buffers.values():
+            for name in self._buffer_names():
+                value = buffers[name]
                 if value is not None and (type(value) is not np.ndarray or value.shape != shape):
                     break
             else:
-                lr = self.lr if self._constant_lr else self.lr_at(step)
+                step = buffers["step"]
+                lr = self.lr_at(step) if callable(self.lr) else self.lr
                 new_p, new_b = self._update(params, grads, buffers, lr, step + 1)
                 new_state = object.__new__(self._State)   # the fields are known: skip __init__
                 new_b["step"] = step + 1
@@ -230,9 +231,14 @@ class Optimizer:
         new_params = rebuild(keys, [r[0] for r in results])
         return new_params, self._State(step=state.step + 1, **self._gather(keys, [r[1] for r in results]))
 
-    @property
-    def _constant_lr(self) -> bool:
-        return not callable(self.lr)
+    @classmethod
+    def _buffer_names(cls) -> tuple:
+        """The state's buffer fields (all but ``step``), computed once per class."""
+        names = cls.__dict__.get("_buffers")
+        if names is None:
+            names = tuple(f.name for f in fields(cls._State) if f.name != "step")
+            setattr(cls, "_buffers", names)
+        return names
 
     def _update_leaf(self, p, g, buffers, lr, step):
         """``_update`` on one array; a 0-d array (a scalar bias, say) is updated as a 1-element vector,

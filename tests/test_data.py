@@ -190,3 +190,16 @@ def test_clean_with_reference_ignores_the_cleaned_rows_statistics():
     assert rep["outliers"] == 30
     with pytest.raises(ValueError, match="reference"):
         clean((X_test, np.zeros(30)), max_abs_z=5.0, reference=np.ones((3, 5)))
+
+
+def test_friedman1_is_the_formula_plus_noise_of_the_given_size():
+    d = sc.data.friedman1(n=2000, noise=0.5, seed=3)
+    X = d.X
+    clean = (10 * np.sin(np.pi * X[:, 0] * X[:, 1]) + 20 * (X[:, 2] - 0.5) ** 2 + 10 * X[:, 3]
+             + 5 * X[:, 4])
+    assert d.X.shape == (2000, 10) and np.std(d.y - clean) == pytest.approx(0.5, rel=0.05)
+    assert np.array_equal(sc.data.friedman1(n=50, seed=1).y, sc.data.friedman1(n=50, seed=1).y)
+    assert np.array_equal(sc.data.friedman1(n=50, noise=0.0).y[:3],
+                          sc.data.friedman1(n=50, noise=0.0).y[:3])
+    with pytest.raises(ValueError, match="noise must be >= 0"):
+        sc.data.friedman1(noise=-1.0)
