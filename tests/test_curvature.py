@@ -61,7 +61,7 @@ def test_mlp_sharpness_equals_eigvalsh_of_its_difference_hessian():
     params = mlp.init_params(seed=1)
     vec, grad, back = C.vector_gradient(mlp, params, d.X, d.y)
 
-    loss = lambda v: mlp.loss(back(v), d.X, d.y)      # noqa: E731
+    loss = lambda v: mlp.loss(back(v), d.X, d.y)
     e = 1e-6
     numeric = np.array([(loss(vec + e * u) - loss(vec - e * u)) / (2 * e) for u in np.eye(vec.size)])
     assert np.allclose(grad(vec), numeric, rtol=1e-6, atol=1e-8)   # the key order is the parameters'
