@@ -38,7 +38,9 @@ except ImportError:  # Colab or Binder without the course package
     %pip install -q "stepcourse @ git+{REPO_URL}"'''
 
 GLUE_ROLE = re.compile(r"\{glue(?::text)?\}`([^`]+)`")
-MARKDOWN_CELL = "from IPython.display import Markdown\n\nMarkdown(rf\"\"\"\n{body}\n\"\"\")"
+#: First line of a Markdown-output cell: JupyterLab shows it on the collapsed input.
+MARKDOWN_HEAD = "# A paragraph with computed numbers: run the cell to show it.\n"
+MARKDOWN_CELL = MARKDOWN_HEAD + "from IPython.display import Markdown\n\nMarkdown(rf\"\"\"\n{body}\n\"\"\")"
 MARKDOWN_META = {"tags": ["remove-input"], "jupyter": {"source_hidden": True},
                  "mystnb": {"markdown_format": "myst"}}
 
@@ -262,6 +264,21 @@ def _hoist_late_values(nb) -> None:
     nb["cells"] = [c for c in nb["cells"] if not (c["cell_type"] == "code" and not _text(c).strip())]
 
 
+def _is_markdown_output(cell) -> bool:
+    return (cell["cell_type"] == "code" and "remove-input" in _tags(cell)
+            and 'Markdown(rf"""' in _text(cell))
+
+
+def label_markdown_outputs(nb) -> bool:
+    """Start every Markdown-output cell with :data:`MARKDOWN_HEAD`. True if changed."""
+    changed = False
+    for cell in nb["cells"]:
+        if _is_markdown_output(cell) and not _text(cell).startswith(MARKDOWN_HEAD):
+            _set_text(cell, MARKDOWN_HEAD + _text(cell))
+            changed = True
+    return changed
+
+
 def _defined_before_use(nb) -> list:
     """Names a Markdown-output cell shows before any code cell assigns them (a reading error)."""
     problems, assigned = [], set()
@@ -277,7 +294,7 @@ def _defined_before_use(nb) -> list:
         # names the cell assigns before its Markdown(...) call count as assigned
         assigned |= {node.id for node in ast.walk(tree)
                      if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-        if "remove-input" in _tags(cell) and code.startswith("from IPython.display import Markdown"):
+        if _is_markdown_output(cell):
             for var in re.findall(r"(?<!\{)\{([A-Za-z_]\w*)\}(?!\})", code):
                 if var not in assigned:
                     problems.append((index, var))
@@ -311,6 +328,7 @@ def process(path: Path, check: bool) -> list:
     with open(path, encoding="utf-8") as fh:
         nb = json.load(fh)
     changes = [name for name, fix in (("computed numbers", convert_glue),
+                                      ("computed paragraphs labelled", label_markdown_outputs),
                                       ("solutions collapsed", collapse_solutions),
                                       ("setup cell", fix_setup)) if fix(nb)]
     _hoist_late_values(nb)

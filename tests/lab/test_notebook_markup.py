@@ -43,7 +43,7 @@ def test_no_glue_and_nothing_left_to_convert(path):
         if cell["cell_type"] == "code":
             assert not nm._glue_statements(text), f"{path.name}: glue() left in {text[:60]!r}"
     before = copy.deepcopy(nb)
-    for fix in (nm.convert_glue, nm.collapse_solutions, nm.fix_setup):
+    for fix in (nm.convert_glue, nm.label_markdown_outputs, nm.collapse_solutions, nm.fix_setup):
         assert not fix(nb), f"{path.name}: {fix.__name__} would change it (run tests/lab/notebook_markup.py)"
     assert nb == before
 
@@ -56,6 +56,7 @@ def test_computed_paragraphs_render_on_both_sides(path):
         if cell["cell_type"] != "code" or "Markdown(rf" not in text:
             continue
         meta = cell["metadata"]
+        assert text.startswith(nm.MARKDOWN_HEAD)  # what the collapsed input shows in JupyterLab
         assert "remove-input" in meta.get("tags", [])
         assert meta.get("jupyter", {}).get("source_hidden") is True
         assert meta.get("mystnb", {}).get("markdown_format") == "myst"
@@ -108,6 +109,7 @@ def test_conversion_on_a_toy_notebook_renders_the_numbers():
     assert shown["metadata"]["tags"] == ["remove-input"]
     assert shown["metadata"]["jupyter"]["source_hidden"] is True
     assert re.fullmatch(r"[0-9a-f]{8}", shown["id"])
+    assert texts[2].startswith(nm.MARKDOWN_HEAD)
     # the paragraph, evaluated as Python, is the sentence with the numbers in it
     namespace = {"ratio": 2.345}
     exec(texts[0], namespace)
