@@ -54,3 +54,9 @@ def test_the_png_changes_with_a_control(ex):
     a = ex.render().copy()
     ex.controls["eta_lambda"].value = 3.5
     assert not np.array_equal(a, ex.render())
+
+
+def test_static_export_stays_small(ex):
+    grid = ex.static_grid()
+    assert 40 <= len(grid) <= 80
+    assert ex.values in grid or any(g == {"eta_lambda": 1.0, "beta": 0.25} for g in grid)

@@ -21,7 +21,7 @@ __all__ = ["momentum_roots_explorer", "momentum_roots_compute", "momentum_roots_
 
 #: :math:`\eta\lambda` from 0 to 4 in steps of 0.05 (the static export uses steps of 0.25).
 ETA_LAMBDA_GRID = tuple(round(0.05 * i, 2) for i in range(81))
-#: Momenta offered (0 is gradient descent); the static export uses four of them.
+#: Momenta offered (0 is gradient descent); the static export uses three of them (51 frames).
 BETA_GRID = (0.0, 0.1, 0.25, 0.4, 0.5, 0.6, 0.7, 0.81, 0.9, 0.95)
 STEPS = 40
 _Y_LIMIT = 2.5
@@ -99,7 +99,7 @@ def momentum_roots_update(handles, data) -> None:
     handles["title"].set_text(data["title"])
 
 
-def momentum_roots_explorer(eta_lambda: float = 1.0, beta: float = 0.5):
+def momentum_roots_explorer(eta_lambda: float = 1.0, beta: float = 0.25):
     r"""Explore the heavy ball on one eigen-direction: where its two roots lie for each
     :math:`(\eta\lambda, \beta)`, and what the error does.
 
@@ -114,7 +114,7 @@ def momentum_roots_explorer(eta_lambda: float = 1.0, beta: float = 0.5):
     controls = {
         "eta_lambda": Slider(values=ETA_LAMBDA_GRID, value=eta_lambda, label="eta*lambda",
                              static=[v for v in ETA_LAMBDA_GRID if abs(v * 4 - round(v * 4)) < 1e-9]),
-        "beta": Slider(values=BETA_GRID, value=beta, label="momentum beta", static=[0.0, 0.25, 0.5, 0.81]),
+        "beta": Slider(values=BETA_GRID, value=beta, label="momentum beta", static=[0.0, 0.25, 0.81]),
     }
     return Explorer(
         controls=controls, compute=momentum_roots_compute, draw=momentum_roots_draw,
