@@ -531,3 +531,85 @@ class MLP:
                 preact_std=np.array([z.std() for z in pre]), delta_std=np.array([d.std() for d in deltas]),
                 delta_norm=np.array([np.linalg.norm(d) for d in deltas]),
                 grad_norm=np.array([np.linalg.norm(grads[f"W{i}"]) for i in range(L)]), loss=value)
+
+
+# ==================================================================================================
+# Gradient flow at initialization: the analysis behind the gradient-flow explorer (stepcourse.widgets).
+# Tested in tests/test_moved_analysis.py.
+
+__all__ += ["flow", "gradient_variance_factor"]
+
+
+def flow(depth: int = 10, activation: str = "tanh", init: str = "standard", batchnorm: bool = False,
+         residual: bool = False, *, width: int = 64, gain: float = 1.0, X=None, y=None, seed: int = 0) -> LayerStats:
+    r"""Per-layer statistics of a fresh network with ``depth`` hidden layers of ``width`` units.
+
+    The network is ``MLP([n_features] + [width] * depth + [n_classes], ...)`` with a softmax
+    cross-entropy loss, measured at its initial parameters by :meth:`MLP.layer_stats`: for each layer
+    :math:`i` the spread of its output :math:`h_i`, the RMS of the back-propagated gradient
+    :math:`\delta_i = \partial\ell/\partial z_i` and the norm of :math:`\partial\ell/\partial W_i`, where
+
+    .. math::
+
+        z_i = h_{i-1} W_i + b_i, \qquad h_i = \phi(z_i), \qquad
+        \delta_i = (\delta_{i+1} W_{i+1}^\top) \odot \phi'(z_i).
+
+    Parameters
+    ----------
+    depth : int
+        Number of hidden layers, >= 1.
+    activation, init, batchnorm, residual, gain
+        As in :class:`MLP`.
+    width : int
+        Units per hidden layer.
+    X, y : ndarray, optional
+        The batch: features ``(n, d)`` and integer labels ``(n,)``; default
+        :func:`stepcourse.data.digits_batch`.
+    seed : int
+        Seed of the initial parameters.
+
+    Returns
+    -------
+    LayerStats
+        Index ``i`` of each array is layer ``i``; the last one is the output layer.
+
+    >>> flow(depth=4, activation="relu", init="he").n_layers
+    5
+    """
+    from ._validation import check_integer
+
+    depth = check_integer("depth", depth, low=1)
+    width = check_integer("width", width, low=1)
+    if X is None:
+        from .data import digits_batch
+
+        X, y = digits_batch()
+    elif y is None:
+        raise ValueError("pass the labels y together with X")
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features); got shape {X.shape}")
+    n_classes = int(np.max(y)) + 1
+    mlp = MLP([X.shape[1]] + [width] * depth + [max(n_classes, 2)], activation, init, batchnorm, residual,
+              seed=seed, loss="cross_entropy", gain=gain)
+    return mlp.layer_stats(mlp.init_params(), X, y)
+
+
+def gradient_variance_factor(stats: LayerStats) -> float:
+    r"""How much the variance of the back-propagated gradient shrinks per hidden layer towards the input.
+
+    .. math::
+
+        r = \Bigl(\prod_i \frac{\operatorname{Var}[\delta_{i+1}]}{\operatorname{Var}[\delta_i]}\Bigr)^{1/(k-1)}
+
+    the geometric mean over the ``k`` hidden layers (:func:`per_layer_factor`; the output layer, with
+    its own width and the loss's gradient, is left out): about 3 for Glorot & Bengio's standard
+    initialization in the linear regime, 1 when the gradient flows level, below 1 when it explodes.
+
+    >>> gradient_variance_factor(flow(depth=6, activation="sigmoid")) > 10     # vanishing
+    True
+    """
+    hidden = np.asarray(stats.delta_std, dtype=float)[:-1]
+    if hidden.size < 2:
+        raise ValueError("the network needs at least 2 hidden layers for a per-layer factor")
+    return per_layer_factor(np.maximum(hidden, 1e-300) ** 2)

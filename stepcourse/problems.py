@@ -617,3 +617,66 @@ def catalog() -> dict:
     """Every problem with its default settings, by name: handy for loops and explorers."""
     return {p.name: p for p in (parabola(), double_well(), quadratic(), rosenbrock(), beale(),
                                 himmelblau(), saddle(), six_hump_camel())}
+
+
+# ==================================================================================================
+# Level sets of a 2-D problem: the analysis behind the gradient explorer (stepcourse.widgets).
+# Tested in tests/test_moved_analysis.py.
+
+__all__ += ["level_set_through", "level_set_finder"]
+
+
+def level_set_finder(problem, n: int = 300):
+    r"""A function ``point -> (lines, tangent_cos)`` for :func:`level_set_through` on one problem.
+
+    The grid of ``n x n`` loss values over the problem's bounds and its contour generator are built
+    once; each query only traces one level.
+    """
+    import contourpy
+
+    from ._validation import check_integer
+
+    if getattr(problem, "dim", None) != 2:
+        raise ValueError(f"level sets are traced for 2-D problems; got dim={getattr(problem, 'dim', None)!r}")
+    n = check_integer("n", n, low=10)
+    X, Y, P = problem.grid(n)
+    Z = problem.f(P)
+    z_lo, z_hi = float(Z.min()), float(Z.max())
+    generator = contourpy.contour_generator(X, Y, Z)
+
+    def find(point):
+        point = np.asarray(point, dtype=float).reshape(2)
+        level = float(problem.f(point))
+        if not (z_lo < level < z_hi):
+            return [], None
+        lines = [np.asarray(seg) for seg in generator.lines(level) if len(seg) > 1]
+        g = problem.grad(point)
+        if not lines or not np.linalg.norm(g) > 0:
+            return lines, None
+        seg = min(lines, key=lambda s: float(np.min(np.linalg.norm(s - point, axis=1))))
+        i = int(np.argmin(np.linalg.norm(seg - point, axis=1)))
+        tangent = seg[min(i + 1, len(seg) - 1)] - seg[max(i - 1, 0)]
+        cos = abs(float(tangent @ g)) / (np.linalg.norm(tangent) * np.linalg.norm(g))
+        return lines, cos
+
+    return find
+
+
+def level_set_through(problem, point, n: int = 300):
+    r"""The level set :math:`\{w : f(w) = f(p)\}` of a 2-D problem through the point :math:`p`, inside
+    its plot bounds, as polylines traced on an ``n x n`` grid.
+
+    Returns
+    -------
+    (lines, tangent_cos)
+        ``lines`` is a list of ``(k, 2)`` arrays; ``tangent_cos`` is
+        :math:`|\cos\angle(t, \nabla f(p))| = |t \cdot \nabla f(p)| / (\lVert t\rVert\,\lVert\nabla f(p)\rVert)`
+        for the tangent :math:`t` of the level set at the vertex nearest ``p`` (0 means perpendicular;
+        None when the gradient vanishes or no level set is found).
+
+    >>> import stepcourse as sc
+    >>> lines, cos = level_set_through(sc.problems.himmelblau(), [1.0, 1.0])
+    >>> len(lines), bool(cos < 0.05)
+    (1, True)
+    """
+    return level_set_finder(problem, n)(point)

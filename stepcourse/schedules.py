@@ -444,3 +444,43 @@ def for_run(shape: str, lr: float, steps: int, final: float = 0.01) -> Schedule:
                              start_factor=0.1)
     div = 25.0
     return one_cycle(lr, total_steps=steps, pct_start=0.3, div_factor=div, final_div_factor=1 / (div * final))
+
+
+# ==================================================================================================
+# A run with a schedule on a noisy bowl: the analysis behind the schedule explorer (stepcourse.widgets).
+# Tested in tests/test_moved_analysis.py.
+
+__all__ += ["schedule_run"]
+
+
+def schedule_run(schedule, *, noise: float = 1.0, steps: int = 300, seed: int = 0):
+    r"""Gradient descent with ``schedule`` on a noisy quadratic bowl; returns the
+    :class:`~stepcourse.loop.Trace`.
+
+    The bowl has curvatures 1 and 10 (so :math:`2/L = 0.2`) and every gradient carries Gaussian noise
+    of standard deviation :math:`\sigma` = ``noise`` per coordinate:
+
+    .. math::
+
+        w_{t+1} = w_t - \eta_t\,\bigl(\nabla f(w_t) + \sigma \xi_t\bigr), \qquad \xi_t \sim \mathcal N(0, I).
+
+    The same ``seed`` gives every schedule the same noise, so two schedules are compared on equal terms.
+
+    >>> tr = schedule_run(constant(0.1), steps=50)
+    >>> tr.steps, bool(tr.diverged)
+    (50, False)
+    """
+    from ._validation import check_integer, check_non_negative
+    from .loop import minimize
+    from .optim import SGD
+    from .problems import quadratic
+
+    try:
+        from .problems import with_gradient_noise
+    except ImportError:  # older layout: the noisy problems lived with the range test
+        from .rangetest import with_gradient_noise
+
+    noise = check_non_negative("noise", noise)
+    steps = check_integer("steps", steps, low=1)
+    bowl = with_gradient_noise(quadratic([1.0, 10.0]), noise, seed=seed)
+    return minimize(bowl, SGD(lr=schedule), steps=steps)

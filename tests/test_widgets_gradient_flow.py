@@ -2,15 +2,13 @@
 and the static export stays small."""
 import json
 import re
-import time
 
 import numpy as np
 import pytest
 
 import stepcourse as sc
-from stepcourse.mlp import MLP
-from stepcourse.widgets.gradient_flow import (PANELS, digits_batch, flow, gradient_variance_factor,
-                                              plot_flow)
+from stepcourse.mlp import flow, gradient_variance_factor
+from stepcourse.plots import FLOW_PANELS as PANELS
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +23,12 @@ def _ydata(ex):
 @pytest.mark.parametrize("name,value", [("depth", 25), ("activation", "relu"), ("init", "he"),
                                         ("batchnorm", True), ("residual", True), ("depth", 3)])
 def test_every_control_changes_the_figure(ex, name, value):
-    before_png, before_y, before_title = ex.png(), _ydata(ex), ex.handles["title"].get_text()
-    t0 = time.perf_counter()
+    before_png, before_y, before_said = ex.png(), _ydata(ex), ex.result_text()
     ex.controls[name].value = value
-    elapsed = time.perf_counter() - t0
     after_y = _ydata(ex)
     assert ex.png() != before_png
-    assert ex.handles["title"].get_text() != before_title
+    assert ex.result_text() != before_said and ex.handles["title"].get_text() == ex.result_text()
     assert any(a.shape != b.shape or not np.allclose(a, b) for a, b in zip(after_y, before_y))
-    print(f"{name} -> {value!r}: update took {1e3 * elapsed:.0f} ms")
 
 
 def test_the_lines_are_the_measured_statistics(ex):
@@ -67,47 +62,12 @@ def test_static_export_is_small(ex):
     assert len(html) < 3_000_000
 
 
-def test_flow_matches_the_mlp():
-    X, y = digits_batch(200, seed=1)
-    s = flow(5, "relu", "he", X=X, y=y, seed=2)
-    mlp = MLP([64, 64, 64, 64, 64, 64, 10], "relu", "he", loss="cross_entropy", seed=2)
-    ref = mlp.layer_stats(mlp.init_params(), X, y)
-    assert np.allclose(s.grad_norm, ref.grad_norm) and np.allclose(s.act_std, ref.act_std)
-
-
-def test_digits_batch():
-    X, y = digits_batch(300, seed=4)
-    assert X.shape == (300, 64) and y.dtype.kind == "i" and set(np.unique(y)) == set(range(10))
-    assert np.array_equal(X, digits_batch(300, seed=4)[0]) and not np.array_equal(X, digits_batch(300, seed=5)[0])
-    full, _ = digits_batch(1797)
-    assert np.allclose(full.mean(0), 0, atol=1e-12)
-    assert np.allclose(full.std(0)[full.std(0) > 0], 1)
-    with pytest.raises(ValueError, match="n must be an integer from 2 to 1797"):
-        digits_batch(5000)
-
-
-def test_plot_flow_draws_one_line_per_result_and_panel():
-    results = {"sigmoid": flow(6, "sigmoid"), "relu": flow(6, "relu", "he")}
-    lines = plot_flow(results)
-    assert set(lines) == set(results) and all(len(v) == 3 for v in lines.values())
-    ax = lines["relu"][1].axes
-    assert ax.get_yscale() == "log" and len(ax.figure.axes) == 3
-
-
-def test_argument_errors():
-    with pytest.raises(ValueError, match="depth must be an integer >= 1"):
-        flow(0)
-    with pytest.raises(ValueError, match="at least 2 hidden layers"):
-        gradient_variance_factor(flow(1))
-    with pytest.raises(ValueError, match="activation must be one of"):
-        flow(3, "swish")
-    with pytest.raises(ValueError, match="labels y together with X"):
-        flow(3, X=np.ones((4, 64)))
-
-
-def test_the_cached_digits_cannot_be_changed_by_a_caller():
-    X, y = digits_batch(50)
-    with pytest.raises(ValueError):
-        X[0, 0] = 1.0
-    with pytest.raises(ValueError):
-        y[0] = 3
+def test_rejects_out_of_range_arguments():
+    with pytest.raises(ValueError, match="^depth must be a number from 2 to 30"):
+        sc.widgets.gradient_flow_explorer(depth=40)
+    with pytest.raises(ValueError, match="^activation must be one of"):
+        sc.widgets.gradient_flow_explorer(activation="swish")
+    with pytest.raises(TypeError, match="^batchnorm must be True or False"):
+        sc.widgets.gradient_flow_explorer(batchnorm="yes")
+    with pytest.raises(ValueError, match="^width must be"):
+        sc.widgets.gradient_flow_explorer(width=0)

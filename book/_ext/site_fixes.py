@@ -31,6 +31,7 @@
 import html
 import importlib.util
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -202,6 +203,9 @@ def _write_pages(app, exception):
 
 
 def setup(app):
+    # Explorers displayed while the book's notebooks execute also carry their static export (the kernels
+    # inherit this environment); a notebook run anywhere else shows only the live widget.
+    os.environ["STEPCOURSE_STATIC_EXPORT"] = "1"
     app.connect("config-inited", _use_local_mathjax)
     app.connect("config-inited", _add_static)
     app.connect("env-get-updated", _number_per_page, priority=900)  # after Sphinx numbers them

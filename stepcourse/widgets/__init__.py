@@ -1,13 +1,19 @@
 """Interactive explorers, one ``<what>_explorer`` factory each; every one works with no arguments.
 
-Display an explorer in a notebook to get the live widget; the book's static site shows its static
-export (precomputed frames behind plain HTML controls). See :mod:`stepcourse.widgets._explorer`.
+Display an explorer in a notebook to get the live widget (and, for a reopened notebook, a picture of
+it). The book build sets ``STEPCOURSE_STATIC_EXPORT=1``, and then a display also carries the static
+export that the site shows: precomputed frames behind plain HTML controls, with an ``aria-live`` result
+line. Modules: :mod:`._controls` (Slider, Choice, Toggle), :mod:`._explorer` (the live explorer and what
+a display puts in the notebook), :mod:`._static` (the static export, whose script and style are the
+package files ``explorer.js`` and ``explorer.css``). The analysis an explorer shows lives in the module
+that owns the idea (``loop``, ``problems``, ``schedules``, ``mlp``, ``data``); its drawings in ``plots``.
 """
 from __future__ import annotations
 
 import importlib
 
-from ._explorer import Choice, Explorer, Slider, Toggle
+from ._controls import Choice, Slider, Toggle
+from ._explorer import STATIC_EXPORT_ENV, Explorer, static_export_enabled
 
 # Explorer name -> module in this package (modules load on first use).
 _EXPLORERS = {
@@ -23,7 +29,7 @@ _EXPLORERS = {
     "boosting_explorer": "boosting",
 }
 
-__all__ = ["Explorer", "Slider", "Choice", "Toggle", *_EXPLORERS]
+__all__ = ["Explorer", "Slider", "Choice", "Toggle", "STATIC_EXPORT_ENV", "static_export_enabled", *_EXPLORERS]
 
 
 def __getattr__(name: str):

@@ -1,148 +1,69 @@
 """The explorer pattern: ``compute(**controls) -> data``, ``draw(fig, data) -> handles``,
-``update(handles, data)``, wired to ipywidgets in a few lines, plus a static export for the website.
+``update(handles, data)`` and ``result(data) -> str``, wired to ipywidgets in a few lines.
 
 An :class:`Explorer` owns a matplotlib :class:`~matplotlib.figure.Figure` (not registered with pyplot)
 and shows it as a PNG in an ``ipywidgets.Image``, so it works with the default inline backend, in
-JupyterLab, Colab and Binder alike. Setting a control's ``.value`` recomputes and moves the artists in
-place, synchronously.
+JupyterLab, Notebook 7, Colab and Binder alike. Setting a control's ``.value`` recomputes and moves the
+artists in place, synchronously. The picture is rendered at twice its display size (sharp on
+high-density screens) and shown at the book's column width.
 
-Displayed in a notebook, an explorer offers two views: the live widget (chosen by Jupyter front ends)
-and a self-contained HTML page fragment of precomputed frames behind plain range inputs (chosen by the
-book's static site, which has no kernel). The fragment needs no network: the frames are inline PNGs and
-the script is a few lines of plain JavaScript.
+What a display puts in the notebook depends on who runs it:
+
+- in a notebook (JupyterLab, Notebook 7, Colab, nbval): the live widget, and before it a small
+  *fallback* output with the picture as first shown and the line "run the cell to make it live". The
+  fallback stays hidden while the widget is live; after the notebook is saved and reopened, when the
+  widget's model is gone, it shows in place of JupyterLab's "model not found" error (plain CSS rules on
+  JupyterLab's output classes, no JavaScript);
+- in the book build (the environment variable :data:`STATIC_EXPORT_ENV` is ``1``, set by the book's
+  Sphinx extension): the live widget plus the static export (:mod:`stepcourse.widgets._static`), which
+  the static site shows.
 """
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import io
 import itertools
-import json
-from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+import os
+from typing import Callable, Optional
 
 import numpy as np
 
-__all__ = ["Slider", "Choice", "Toggle", "Explorer", "fit_layout"]
+from .. import plots
+from ._controls import Choice, Slider, Toggle, format_value
+
+__all__ = ["Slider", "Choice", "Toggle", "Explorer", "fit_layout", "STATIC_EXPORT_ENV", "static_export_enabled"]
+
+#: Set to ``1`` to make every explorer display also carry its static export (the book build does).
+STATIC_EXPORT_ENV = "STEPCOURSE_STATIC_EXPORT"
+
+#: Device pixels per CSS pixel of the live picture.
+LIVE_SCALE = 2
+
+#: JupyterLab / Notebook 7 rules of the fallback output: hidden while the next output, the widget,
+#: renders; shown, and the widget's error line hidden, when the widget manager reports the model missing.
+FALLBACK_CSS = """
+.sc-fallback { display: none; }
+.jp-OutputArea-child:has(+ .jp-OutputArea-child > .jp-OutputArea-output.jupyter-widgets:not(:has(*)))
+  .sc-fallback { display: block; }
+.jp-OutputArea-child:has(.sc-fallback)
+  + .jp-OutputArea-child:has(> .jp-OutputArea-output.jupyter-widgets:not(:has(*))) { display: none; }
+"""
 
 
-def _fmt(value) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "on" if value else "off"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return f"{float(value):.3g}"
-    return str(value)
-
-
-@dataclass
-class Slider:
-    """A numeric control over a grid of ``values`` (the static export uses ``static`` or all of them).
-
-    Integer grids become an ``IntSlider``; other grids a ``SelectionSlider`` that shows ``format(value)``.
-    """
-
-    values: Sequence[float]
-    value: Any = None
-    label: str = ""
-    static: Optional[Sequence[float]] = None
-    format: Callable[[Any], str] = _fmt
-
-    def __post_init__(self):
-        vals = np.asarray(list(self.values))
-        if vals.ndim != 1 or len(vals) < 2:
-            raise ValueError(f"Slider values must be a 1-D sequence of at least 2 numbers; got {self.values!r}")
-        self.is_int = bool(np.issubdtype(vals.dtype, np.integer))
-        self.values = [int(v) for v in vals] if self.is_int else [float(v) for v in vals]
-        if self.value is None:
-            self.value = self.values[len(self.values) // 2]
-        self.value = self.nearest(self.value)
-        self.static = [self.nearest(v) for v in (self.static if self.static is not None else self.values)]
-
-    def nearest(self, v):
-        """The grid value closest to ``v`` (in log space for positive geometric grids)."""
-        vals = np.asarray(self.values, dtype=float)
-        if np.all(vals > 0) and v > 0:
-            i = int(np.argmin(np.abs(np.log(vals) - np.log(float(v)))))
-        else:
-            i = int(np.argmin(np.abs(vals - float(v))))
-        return self.values[i]
-
-    def make_widget(self, description: str):
-        import ipywidgets as w
-
-        style = {"description_width": "initial"}
-        layout = w.Layout(width="98%")
-        if self.is_int and np.all(np.diff(self.values) == self.values[1] - self.values[0]):
-            return w.IntSlider(value=self.value, min=self.values[0], max=self.values[-1],
-                               step=self.values[1] - self.values[0], description=description,
-                               continuous_update=True, style=style, layout=layout)
-        return w.SelectionSlider(options=[(self.format(v), v) for v in self.values], value=self.value,
-                                 description=description, continuous_update=True, style=style, layout=layout)
-
-
-@dataclass
-class Choice:
-    """A categorical control: ``options`` is a list of values or a dict label -> value."""
-
-    options: Any
-    value: Any = None
-    label: str = ""
-    static: Optional[Sequence[Any]] = None
-
-    def __post_init__(self):
-        pairs = list(self.options.items()) if isinstance(self.options, dict) else [(_fmt(v), v) for v in self.options]
-        if len(pairs) < 1:
-            raise ValueError("Choice needs at least one option")
-        self.pairs = pairs
-        self.values = [v for _, v in pairs]
-        if self.value is None:
-            self.value = self.values[0]
-        if self.value not in self.values:
-            raise ValueError(f"Choice value {self.value!r} is not one of {self.values!r}")
-        self.static = list(self.static) if self.static is not None else list(self.values)
-
-    def format(self, v) -> str:
-        return next(lab for lab, val in self.pairs if val == v)
-
-    def make_widget(self, description: str):
-        import ipywidgets as w
-
-        return w.Dropdown(options=self.pairs, value=self.value, description=description,
-                          style={"description_width": "initial"})
-
-
-@dataclass
-class Toggle:
-    """An on/off control."""
-
-    value: bool = False
-    label: str = ""
-    static: Sequence[bool] = field(default_factory=lambda: [False, True])
-
-    def __post_init__(self):
-        self.values = [False, True]
-        self.value = bool(self.value)
-
-    def format(self, v) -> str:
-        return _fmt(bool(v))
-
-    def make_widget(self, description: str):
-        import ipywidgets as w
-
-        return w.Checkbox(value=self.value, description=description, indent=False)
+def static_export_enabled() -> bool:
+    """Whether displays carry the static export: the environment variable ``STEPCOURSE_STATIC_EXPORT=1``."""
+    return os.environ.get(STATIC_EXPORT_ENV, "").strip() not in ("", "0")
 
 
 class Explorer:
-    """An interactive figure: controls -> ``compute`` -> ``draw``/``update`` -> PNG.
+    """An interactive figure: controls -> ``compute`` -> ``draw``/``update`` -> PNG, plus a result line.
 
     Parameters
     ----------
     controls : dict
         Name -> :class:`Slider`, :class:`Choice` or :class:`Toggle`. The names are the keyword arguments
-        of ``compute``.
+        of ``compute`` (and of the explorer's factory: a bad initial value is an error naming it).
     compute : callable
         ``compute(**values) -> data``: pure, no drawing.
     draw : callable
@@ -155,14 +76,19 @@ class Explorer:
         the explorer draws everything else once, caches that background and redraws only those
         artists (blitting): an update then costs a few milliseconds. ``update`` may replace members of
         that list, or set ``handles["redraw"] = True`` when it changed anything else (axis limits, say).
+    result : callable, optional
+        ``result(data) -> str``: the current result in words (e.g. "diverges at step 142"), shown as
+        text under the controls, read by screen readers (``aria-live``) and added to the alt text.
     figsize : (float, float)
-        Figure size in inches.
+        Figure size in inches; the width defaults to the book's column (:data:`stepcourse.plots.COLUMN_WIDTH`).
+        The figure is shown at 100 CSS px per inch.
     alt : str
-        What the figure shows, for readers who cannot see it (the static export's ``alt`` text).
+        What the figure shows, for readers who cannot see it.
     title : str
         A heading shown above the controls.
-    dpi : int
-        Resolution of the PNG shown live and in the static export.
+    static_scale : float
+        Device pixels per CSS pixel of the static export's frames (1.3 by default; 1 keeps the pages of
+        explorers with filled contours small).
 
     Attributes
     ----------
@@ -174,22 +100,28 @@ class Explorer:
     """
 
     def __init__(self, controls: dict, compute: Callable, draw: Callable, update: Optional[Callable] = None, *,
-                 figsize=(8.0, 3.4), alt: str = "", title: str = "", dpi: int = 80):
+                 result: Optional[Callable] = None, figsize=None, alt: str = "", title: str = "",
+                 static_scale: float = 1.3):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         if not controls:
             raise ValueError("an explorer needs at least one control")
+        for name, spec in controls.items():
+            spec.value = spec.check(name, spec.value)
         self.specs = dict(controls)
-        self._compute, self._draw, self._update = compute, draw, update
-        self.alt, self.title, self.dpi = alt, title, dpi
-        self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+        self._compute, self._draw, self._update, self._result = compute, draw, update, result
+        self.alt, self.title, self.static_scale = alt, title, float(static_scale)
+        figsize = tuple(figsize) if figsize is not None else (plots.COLUMN_WIDTH, 3.6)
+        self.display_size = (round(100 * figsize[0]), round(100 * figsize[1]))
+        self.figure = Figure(figsize=figsize, dpi=100 * LIVE_SCALE, layout="constrained")
         FigureCanvasAgg(self.figure)
         self.controls = {name: spec.make_widget(spec.label or name) for name, spec in self.specs.items()}
         self.data = self._compute(**self.values)
         self.handles = self._draw(self.figure, self.data)
         self._background = None
         self._image = None
+        self._result_widget = None
         self._widget = None
         self._static_html = None
         for ctrl in self.controls.values():
@@ -211,14 +143,18 @@ class Explorer:
         self._hold = True
         try:
             for name, v in values.items():
-                self.controls[name].value = v
+                self.controls[name].value = self.specs[name].check(name, v)
         finally:
             self._hold = False
         self.refresh()
         return self
 
+    def result_text(self) -> str:
+        """The current result in words (empty when the explorer has no ``result``)."""
+        return str(self._result(self.data)) if self._result is not None else ""
+
     def refresh(self) -> None:
-        """Recompute from the current values and update the figure (and the live image, if shown)."""
+        """Recompute from the current values and update the figure (and the live view, if shown)."""
         self.data = self._compute(**self.values)
         if self._update is not None:
             self._update(self.handles, self.data)
@@ -230,6 +166,7 @@ class Explorer:
             self._background = None
         if self._image is not None:
             self._image.value = self.png()
+            self._result_widget.value = self._result_html()
 
     def _on_change(self, change) -> None:
         if not getattr(self, "_hold", False):
@@ -260,40 +197,96 @@ class Explorer:
             self.figure.draw_artist(artist)
         return np.asarray(canvas.buffer_rgba())
 
-    def png(self, colors: Optional[int] = None) -> bytes:
-        """The figure as PNG bytes; ``colors`` quantizes to a palette (much smaller files)."""
+    def _pil(self):
         from PIL import Image
 
-        img = Image.fromarray(self.render()[..., :3].copy())
+        rgba = self.render()
+        height, width = rgba.shape[:2]
+        return Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
+
+    def png(self) -> bytes:
+        """The figure as PNG bytes at twice the display size: a 255-colour palette (fast octree), fast
+        compression. This is what the live view sends on every change."""
+        from PIL import Image
+
+        img = self._pil().quantize(colors=255, method=Image.Quantize.FASTOCTREE)
         out = io.BytesIO()
-        if colors is None:
-            img.save(out, format="PNG", compress_level=1)  # live view: speed over size
-        else:
-            img = img.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-            img.save(out, format="PNG", optimize=True)
+        img.save(out, format="PNG", compress_level=1)
         return out.getvalue()
+
+    def frame_png(self, width: int, colors: int = 96) -> bytes:
+        """The figure as a small PNG ``width`` device pixels wide, in a palette of ``colors`` colours."""
+        from PIL import Image
+
+        img = self._pil().convert("RGB")
+        if img.width != width:
+            img = img.resize((int(width), round(img.height * width / img.width)), Image.Resampling.BILINEAR,
+                             reducing_gap=2.0)
+        img = img.quantize(colors=colors, method=Image.Quantize.FASTOCTREE)
+        out = io.BytesIO()
+        img.save(out, format="PNG", compress_level=6)
+        return out.getvalue()
+
+    def _result_html(self) -> str:
+        return f'<p class="sc-explorer-result" aria-live="polite">{html.escape(self.result_text())}</p>'
 
     @property
     def widget(self):
-        """The live ipywidgets view: the controls above the figure image."""
+        """The live ipywidgets view: the controls, the result line and the figure image."""
         if self._widget is None:
             import ipywidgets as w
 
-            self._image = w.Image(value=self.png(), format="png",
-                                  layout=w.Layout(max_width="100%", height="auto"))
+            width, height = self.display_size
+            self._image = w.Image(value=self.png(), format="png", width=width, height=height,
+                                  layout=w.Layout(max_width="100%", height="auto", object_fit="contain"))
+            self._result_widget = w.HTML(self._result_html())
             children = [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
-            children += [w.VBox(list(self.controls.values()), layout=w.Layout(width="100%")), self._image]
+            children += [w.VBox(list(self.controls.values()), layout=w.Layout(width="100%")),
+                         self._result_widget, self._image]
             self._widget = w.VBox(children)
+            self._widget.add_class("sc-live")
         return self._widget
 
+    # -- what a display puts in the notebook ---------------------------------------------------
+    def fallback_bundle(self) -> dict:
+        """The output shown where the explorer was after a reopen: its picture and how to make it live."""
+        width, height = self.display_size
+        png = self.frame_png(width, colors=64)   # at the display size: a few tens of kB
+        b64 = base64.b64encode(png).decode("ascii")
+        alt = html.escape(self.alt + (f" Shown: {self.result_text()}" if self._result else ""))
+        title = f"<b>{html.escape(self.title)}</b><br>" if self.title else ""
+        markup = (f'<div class="sc-fallback"><style>{FALLBACK_CSS}</style>'
+                  f'<p>{title}<i>Not live: run this cell to move the controls.</i></p>'
+                  f'{self._result_html()}'
+                  f'<img src="data:image/png;base64,{b64}" width="{width}" height="{height}" '
+                  f'style="max-width:100%;height:auto" alt="{alt}"></div>')
+        return {"text/html": markup,
+                "text/plain": f"{self!r} (not live: run this cell to move the controls)"}
+
+    def display_bundles(self) -> list:
+        """The outputs of a display, in order: ``[(data, metadata), ...]``.
+
+        In a notebook: the fallback, then the live widget. In the book build
+        (:func:`static_export_enabled`): the live widget with the static export as its ``text/html``.
+        """
+        live = dict(self.widget._repr_mimebundle_() or {})
+        live["text/plain"] = repr(self)
+        if static_export_enabled():
+            live["text/html"] = self.to_html()
+            return [(live, {})]
+        return [(self.fallback_bundle(), {}), (live, {})]
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        for data, metadata in self.display_bundles():
+            display(data, raw=True, metadata=metadata)
+
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
-        bundle["text/html"] = self.to_html()
-        bundle["text/plain"] = repr(self)
-        return bundle
+        return self.display_bundles()[-1][0]
 
     def __repr__(self) -> str:
-        vals = ", ".join(f"{k}={_fmt(v)}" for k, v in self.values.items())
+        vals = ", ".join(f"{k}={format_value(v)}" for k, v in self.values.items())
         return f"<{self.title or 'Explorer'}: {vals}>"
 
     # -- static export -------------------------------------------------------------------------
@@ -301,33 +294,12 @@ class Explorer:
         """The combinations of control values that the static export precomputes, in row-major order."""
         return [dict(zip(self.specs, combo)) for combo in itertools.product(*(s.static for s in self.specs.values()))]
 
-    def to_html(self, max_frames: int = 150, colors: int = 96) -> str:
-        """A self-contained HTML fragment: one precomputed frame per combination of static control values.
+    def to_html(self, max_frames: int = 150) -> str:
+        """The static export (:func:`stepcourse.widgets._static.static_html`), made once and kept."""
+        if self._static_html is None:
+            from ._static import static_html
 
-        Plain ``<input type="range">``/``<select>``/checkbox controls pick the frame; identical frames are
-        stored once. Nothing is loaded from the network.
-        """
-        if self._static_html is not None:
-            return self._static_html
-        grid = self.static_grid()
-        if len(grid) > max_frames:
-            raise ValueError(f"the static export would need {len(grid)} frames (max_frames={max_frames}); "
-                             "give the controls coarser static= grids")
-        saved = self.values
-        frames, index, seen = [], [], {}
-        try:
-            for combo in grid:
-                self.set(**combo)
-                png = self.png(colors=colors)
-                key = hashlib.sha1(png).hexdigest()
-                if key not in seen:
-                    seen[key] = len(frames)
-                    frames.append(base64.b64encode(png).decode("ascii"))
-                index.append(seen[key])
-        finally:
-            self.set(**saved)
-        uid = "sc-" + hashlib.sha1("".join(frames).encode()).hexdigest()[:10]
-        self._static_html = _render_static(uid, self, frames, index)
+            self._static_html = static_html(self, max_frames=max_frames)
         return self._static_html
 
 
@@ -352,86 +324,3 @@ def fit_layout(fig, states) -> None:
     fig.set_layout_engine("none")
     for ax, box in zip(fig.axes, inner):
         ax.set_position(Bbox.from_extents(*box))
-
-
-def _control_html(uid: str, name: str, spec, position: int, current) -> str:
-    ident = f"{uid}-{name}"
-    label = html.escape(spec.label or name)
-    static = list(spec.static)
-    try:
-        start = static.index(current)
-    except ValueError:
-        start = 0
-    if isinstance(spec, Choice):
-        opts = "".join(f'<option value="{i}"{" selected" if i == start else ""}>{html.escape(spec.format(v))}</option>'
-                       for i, v in enumerate(static))
-        field_html = f'<select id="{ident}" data-pos="{position}">{opts}</select>'
-        return f'<label for="{ident}">{label}</label> {field_html}'
-    if isinstance(spec, Toggle):
-        checked = " checked" if static[start] else ""
-        return (f'<label for="{ident}">{label}</label> '
-                f'<input type="checkbox" id="{ident}" data-pos="{position}"{checked}>')
-    labels = json.dumps([spec.format(v) for v in static])
-    return (f'<label for="{ident}">{label}</label> '
-            f'<input type="range" id="{ident}" data-pos="{position}" min="0" max="{len(static) - 1}" step="1" '
-            f'value="{start}" data-labels=\'{html.escape(labels)}\' style="width:55%;vertical-align:middle"> '
-            f'<output for="{ident}">{html.escape(spec.format(static[start]))}</output>')
-
-
-_SCRIPT = """
-(function () {
-  var root = document.getElementById("%(uid)s");
-  var data = JSON.parse(root.querySelector("script.sc-frames").textContent);
-  var img = root.querySelector("img.sc-frame");
-  var inputs = root.querySelectorAll("[data-pos]");
-  function position(el) {
-    if (el.type === "checkbox") return el.checked ? 1 : 0;
-    return parseInt(el.value, 10);
-  }
-  function show() {
-    var k = 0;
-    for (var i = 0; i < inputs.length; i++) {
-      var el = inputs[i];
-      var p = parseInt(el.getAttribute("data-pos"), 10);
-      k = k * data.sizes[p] + position(el);
-      if (el.type === "range") {
-        var out = el.parentNode.querySelector('output[for="' + el.id + '"]');
-        if (out) out.textContent = JSON.parse(el.getAttribute("data-labels"))[position(el)];
-      }
-    }
-    img.src = "data:image/png;base64," + data.frames[data.index[k]];
-    root.setAttribute("data-frame", String(k));
-  }
-  for (var i = 0; i < inputs.length; i++) {
-    inputs[i].addEventListener("input", show);
-    inputs[i].addEventListener("change", show);
-  }
-  show();
-})();
-"""
-
-
-def _render_static(uid: str, explorer: Explorer, frames: list, index: list) -> str:
-    specs = explorer.specs
-    current = explorer.values
-    sizes = [len(s.static) for s in specs.values()]
-    controls = "".join(f'<div class="sc-control">{_control_html(uid, n, s, i, current[n])}</div>'
-                       for i, (n, s) in enumerate(specs.items()))
-    combos = explorer.static_grid()
-    start = next((k for k, c in enumerate(combos) if c == current), 0)
-    payload = json.dumps({"sizes": sizes, "index": index, "frames": frames}, separators=(",", ":"))
-    title = f'<div class="sc-title"><b>{html.escape(explorer.title)}</b></div>' if explorer.title else ""
-    note = (f'<div class="sc-note" style="font-size:0.8em;color:#555">Static version: {len(combos)} '
-            "precomputed settings. Run this page as a notebook (launch button above) for the live explorer "
-            "with finer controls.</div>")
-    return (
-        f'<div class="sc-explorer" id="{uid}" data-frame="{start}" '
-        'style="border:1px solid #ddd;border-radius:6px;padding:0.6em;margin:0.5em 0">'
-        f"{title}{controls}"
-        f'<img class="sc-frame" alt="{html.escape(explorer.alt)}" role="img" style="max-width:100%;height:auto" '
-        f'src="data:image/png;base64,{frames[index[start]]}">'
-        f"{note}"
-        f'<script type="application/json" class="sc-frames">{payload}</script>'
-        f"<script>{_SCRIPT % {'uid': uid}}</script>"
-        "</div>"
-    )
