@@ -1,8 +1,9 @@
 """Golden fixtures for the optimizers and schedules: trajectories and learning rates from torch.optim.
 
-Run with a Python that has torch (not needed by the package or CI):
+Run from the repository root with a Python that has torch 2.x (not needed by the package or CI;
+a separate virtual environment is best, never the project's own), for example:
 
-    /work/torchenv/bin/python tests/make_fixtures.py
+    path/to/python-with-torch tests/make_fixtures.py
 
 Writes two files in tests/fixtures/:
 

@@ -1,8 +1,9 @@
 """Golden fixtures for the MLP: loss and gradients computed by torch autograd.
 
-Run with a Python that has torch (not needed by the package or CI):
+Run from the repository root with a Python that has torch 2.x (not needed by the package or CI;
+a separate virtual environment is best, never the project's own), for example:
 
-    /work/torchenv/bin/python tests/make_fixtures_mlp.py
+    path/to/python-with-torch tests/make_fixtures_mlp.py
 
 For every combination of activation, initialization, batch normalization, residual connections and loss,
 it draws parameters (numpy, seeded, the initialization's scale, then random biases and batch-norm

@@ -23,7 +23,7 @@ def test_trace_fields_and_plain_gradient_descent():
 
 @pytest.mark.parametrize("kappa", [2.0, 10.0, 100.0])
 def test_best_constant_rate_contracts_at_the_theoretical_factor(kappa):
-    # theory.md 1: lr* = 2/(mu + L) contracts by (kappa - 1)/(kappa + 1) per step
+    # gradient descent on a quadratic: lr* = 2/(mu + L) contracts by (kappa - 1)/(kappa + 1) per step
     p = sc.problems.quadratic([1.0, kappa], x0=[1.0, 1.0])
     tr = sc.minimize(p, sc.optim.SGD(lr=2 / (1 + kappa)), steps=60)
     assert tr.contraction(target=p.minima[0]) == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-9)

@@ -7,7 +7,6 @@ optimizers see bit-identical gradients as long as their iterates agree.
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -138,15 +137,6 @@ def test_clip_grad_norm_matches_torch_fixture(i):
 
 
 # -- live comparison ---------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def fixtures_script():
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("make_fixtures", HERE / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_fixture_is_current(fixtures_script):
     assert json.loads(json.dumps(fixtures_script.CASES)) == CASES

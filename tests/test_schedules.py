@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -48,15 +47,6 @@ def test_fixture_covers_every_schedule():
     assert inner == names - {"linear_warmup"}
     cosines = [s for s in SPECS if s["name"] == "cosine_annealing"]
     assert any(len(DATA[f"lrs_{SPECS.index(s)}"]) > 2 * s["args"]["T_max"] for s in cosines)
-
-
-@pytest.fixture(scope="module")
-def fixtures_script():
-    pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("make_fixtures", HERE / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_matches_torch_live(fixtures_script):
