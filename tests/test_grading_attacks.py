@@ -72,6 +72,9 @@ def mini_student() -> dict:
             continue
         if "setup" in tags(cell) or "exercise" in tags(cell) or ("import stepcourse as sc" in text and not keep[1:]):
             keep.append(cell)
+    for cell in keep:  # the chapter's import cell, less what only its figures need
+        if "import stepcourse as sc" in cell_text(cell) and "setup" not in tags(cell):
+            set_cell_text(cell, "import numpy as np\nimport stepcourse as sc")
     nb["cells"] = keep
     return nb
 
