@@ -76,14 +76,19 @@ def check_number(name: str, value: Any, *, low: Optional[float] = None, high: Op
     if ok and high is not None:
         ok = v < high if high_open else v <= high
     if not ok:
-        if low is not None and high is not None:
-            allowed = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        elif low is not None:
-            allowed = f"{'>' if low_open else '>='} {low:g}"
-        else:
-            allowed = f"{'<' if high_open else '<='} {high:g}"
-        raise ValueError(f"{name} must be {allowed}; got {value!r}")
+        raise ValueError(f"{name} must be {_allowed(low, high, low_open, high_open)}; got {value!r}")
     return v
+
+
+def _allowed(low, high, low_open=False, high_open=False, integer=False) -> str:
+    """The allowed range in words: "in [0, 1)", ">= 0", "from 1 to 5", ..."""
+    if low is not None and high is not None:
+        if integer:
+            return f"from {low} to {high}"
+        return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low is not None:
+        return f"{'>' if low_open else '>='} {low:g}"
+    return f"{'<' if high_open else '<='} {high:g}"
 
 
 def check_positive(name: str, value: Any) -> float:
@@ -122,13 +127,7 @@ def check_integer(name: str, value: Any, low: Optional[int] = None, high: Option
         raise TypeError(f"{name} must be an integer{' or None' if allow_none else ''}; "
                         f"got {describe(value)}") from None
     if (low is not None and n < low) or (high is not None and n > high):
-        if low is not None and high is not None:
-            allowed = f"from {low} to {high}"
-        elif low is not None:
-            allowed = f">= {low}"
-        else:
-            allowed = f"<= {high}"
-        raise ValueError(f"{name} must be an integer {allowed}; got {value!r}")
+        raise ValueError(f"{name} must be an integer {_allowed(low, high, integer=True)}; got {value!r}")
     return int(n)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_choice, check_integer, check_number
-from .losses import AbsoluteError, Huber, LogLoss, SquaredError, _expit, get_loss
-from .trees import LEAF, RegressionTree, _as_features, check_random_state
+from .losses import AbsoluteError, Huber, LogLoss, SquaredError, expit, get_loss
+from .trees import LEAF, RegressionTree, as_features, check_random_state
 
 __all__ = ["GradientBoostingRegressor", "GradientBoostingClassifier"]
 
@@ -51,7 +51,7 @@ class _BaseBoosting:
                 f"min_samples_leaf={self.min_samples_leaf}, subsample={self.subsample:g})")
 
     def _fit(self, X, y):
-        X32 = _as_features(X)
+        X32 = as_features(X)
         n = X32.shape[0]
         if y.shape != (n,):
             raise ValueError(f"y must have shape ({n},) to match X; got {y.shape}")
@@ -98,7 +98,7 @@ class _BaseBoosting:
     def staged_decision_function(self, X):
         """The raw output :math:`F_m(X)` after each stage ``m = 1 .. n_estimators`` (a generator)."""
         self._check_fitted()
-        X32 = _as_features(X)
+        X32 = as_features(X)
         if X32.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X32.shape[1]} features; the model was fitted on {self.n_features_in_}")
         F = np.full(X32.shape[0], self.init_)
@@ -276,13 +276,13 @@ class GradientBoostingClassifier(_BaseBoosting):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n, 2): columns ``1 - p`` and ``p = sigmoid(F)``."""
-        p = _expit(self.decision_function(X))
+        p = expit(self.decision_function(X))
         return np.column_stack([1 - p, p])
 
     def staged_predict_proba(self, X):
         """Class probabilities after each stage (a generator)."""
         for F in self.staged_decision_function(X):
-            p = _expit(F)
+            p = expit(F)
             yield np.column_stack([1 - p, p])
 
     def predict(self, X) -> np.ndarray:

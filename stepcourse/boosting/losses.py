@@ -160,7 +160,7 @@ class Huber:
                                          weights=np.ones_like(dev)))
 
 
-def _expit(F):
+def expit(F):
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-np.asarray(F, dtype=np.float64)))
 

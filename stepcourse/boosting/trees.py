@@ -76,7 +76,7 @@ class _XorShift:
         return low + (s % (_RAND_R_MAX + 1)) % (high - low)
 
 
-def _as_features(X, name: str = "X") -> np.ndarray:
+def as_features(X, name: str = "X") -> np.ndarray:
     """``X`` as a 2-D float32 array (a 1-D array is one feature)."""
     try:
         X = np.asarray(X, dtype=np.float64)
@@ -224,7 +224,7 @@ class RegressionTree:
     # -- fitting -----------------------------------------------------------------------------------
     def fit(self, X, y) -> "RegressionTree":
         """Grow the tree on features ``X`` (n, d) and targets ``y`` (n,); returns ``self``."""
-        X32 = _as_features(X)
+        X32 = as_features(X)
         y = np.asarray(y, dtype=np.float64)
         if y.shape != (X32.shape[0],):
             raise ValueError(f"y must have shape ({X32.shape[0]},) to match X; got {y.shape}")
@@ -379,7 +379,7 @@ class RegressionTree:
     def apply(self, X) -> np.ndarray:
         """The id of the leaf each row of ``X`` lands in (an int array of shape (n,))."""
         self._check_fitted()
-        X32 = _as_features(X)
+        X32 = as_features(X)
         if X32.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X32.shape[1]} features; the tree was fitted on {self.n_features_in_}")
         node = np.zeros(X32.shape[0], dtype=int)
