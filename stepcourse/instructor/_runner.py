@@ -68,7 +68,6 @@ def main() -> int:
 
     import stepcourse.exercises as exercises
     from stepcourse.exercises import _core
-    from stepcourse.exercises._plain import NotPlain  # noqa: F401
 
     specs = _core.registry()
     cases = job["cases"]

@@ -43,7 +43,6 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from ..exercises import _core
-from ..exercises._plain import NotPlain, decode
 from .notebook import answer_expression, cell_text, chapter_exercises, check_calls, iter_code, read_notebook
 from .sandbox import Limits, bwrap_available, run_job, student_package
 
@@ -138,7 +137,8 @@ def chapter_of(nb: dict, path) -> Optional[str]:
     named after, else the chapter of the first exercise it checks; ``None`` if none of these is known.
     """
     known = _core.chapters()
-    hinted = nb.get("metadata", {}).get("stepcourse", {}).get("chapter") if isinstance(nb.get("metadata"), dict) else None
+    metadata = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    hinted = metadata.get("stepcourse", {}).get("chapter") if isinstance(metadata.get("stepcourse"), dict) else None
     if isinstance(hinted, str) and hinted in known:
         return hinted
     if Path(path).stem in known:
@@ -490,6 +490,7 @@ def grade_submissions(items: Sequence[str], out, *, chapter: Optional[str] = Non
 def write_summary(rows: List[dict], path, *, labels: List[str], limits: Limits, sandbox: bool) -> None:
     """A Markdown summary from the rows of grades.csv: one line per submission, then each exercise."""
     specs = _core.registry()
+    rows = sorted(rows, key=lambda r: r["submission"])  # grades.csv holds them in the order they finished
     lines = ["# Grades", ""]
     if not sandbox or any(r.get("sandboxed") == "NO" for r in rows):
         lines += ["**Warning: submissions were graded without the sandbox (--no-sandbox).** Their code ran "
