@@ -41,13 +41,17 @@ STATIC_EXPORT_ENV = "STEPCOURSE_STATIC_EXPORT"
 LIVE_SCALE = 2
 
 #: JupyterLab / Notebook 7 rules of the fallback output: hidden while the next output, the widget,
-#: renders; shown, and the widget's error line hidden, when the widget manager reports the model missing.
+#: renders; shown, and the widget's error line hidden, when the widget manager reports the model missing
+#: (its renderer then marks the output node itself ``jupyter-widgets``; a live view is a child of it).
+#: Plain selectors: ``:has()`` may not nest, so the rules test classes only.
 FALLBACK_CSS = """
 .sc-fallback { display: none; }
-.jp-OutputArea-child:has(+ .jp-OutputArea-child > .jp-OutputArea-output.jupyter-widgets:not(:has(*)))
-  .sc-fallback { display: block; }
-.jp-OutputArea-child:has(.sc-fallback)
-  + .jp-OutputArea-child:has(> .jp-OutputArea-output.jupyter-widgets:not(:has(*))) { display: none; }
+.jp-OutputArea-child:has(+ .jp-OutputArea-child > .jp-OutputArea-output.jupyter-widgets) .sc-fallback {
+  display: block;
+}
+.jp-OutputArea-child:has(.sc-fallback) + .jp-OutputArea-child:has(> .jp-OutputArea-output.jupyter-widgets) {
+  display: none;
+}
 """
 
 

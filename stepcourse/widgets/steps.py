@@ -118,7 +118,7 @@ def steps_update(h: dict, data) -> None:
     h["arrows"].set_offsets(xy)
     h["arrows"].set_UVC(uv[:, 0], uv[:, 1])
     h["loss_line"].set_data(np.arange(len(w)), data["gaps"])
-    h["title"].set_text(f"{s.problem.name}: showing {data['k']} step{'s' if data['k'] != 1 else ''}")
+    h["title"].set_text(f"{data['message']}  (showing {data['k']} step{'s' if data['k'] != 1 else ''})")
 
 
 def steps_explorer(problem=None, lr: float = 0.3, steps: int = 5, *, tol: float = 1e-4,
