@@ -38,12 +38,13 @@ pytestmark = pytest.mark.skipif(bwrap_available() is not None, reason=f"no sandb
 
 def course_hashes() -> dict:
     """Hashes of the course's files: all of book/ and stepcourse/ on CI (a clean clone nobody else edits);
-    elsewhere the files the attacks aim at and the grading code, which no one edits during a test run."""
+    elsewhere (a working tree others may be editing) the files the attacks write to and the grader."""
     if os.environ.get("CI"):
         return tree_hashes(ROOT / "book", ROOT / "stepcourse")
-    files = [ROOT / "book" / "intro.md", ROOT / "stepcourse" / "__init__.py"]
+    files = [ROOT / "book" / "intro.md", ROOT / "stepcourse" / "__init__.py",
+             ROOT / "stepcourse" / "exercises" / "_core.py", ROOT / "stepcourse" / "exercises" / "_plain.py"]
     hashes = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()}
-    hashes.update(tree_hashes(ROOT / "stepcourse" / "exercises", ROOT / "stepcourse" / "instructor"))
+    hashes.update(tree_hashes(ROOT / "stepcourse" / "instructor"))
     return hashes
 
 
@@ -54,6 +55,11 @@ def tree_hashes(*folders: Path) -> dict:
 
 def labels():
     return [label for label, spec in registry().items() if spec.chapter == CHAPTER]
+
+
+def points(which=None) -> float:
+    """The points of the chapter's exercises (all of them, or those in ``which``)."""
+    return float(sum(registry()[label].points for label in (labels() if which is None else which)))
 
 
 def code_cell(text: str) -> dict:
@@ -119,7 +125,7 @@ def with_cells(nb: dict, *texts: str, first: bool = False) -> dict:
 def attacks(victim: Path, out: Path) -> dict:
     """Attack notebooks by name; ``victim`` is another submission's file, ``out`` the grades folder."""
     stub = mini_student()
-    one, two, three, four = labels()
+    one, two = labels()[:2]
     protected = [str(victim), str(out / "grades.csv"), str(ROOT / "book" / "intro.md"),
                  str(ROOT / "stepcourse" / "exercises" / "_core.py"), str(ROOT / "stepcourse" / "__init__.py")]
     forged = "\n".join([
@@ -330,14 +336,17 @@ def graded(tmp_path_factory):
             "subs_before": subs_before, "grades_after_run": grades_after_run}
 
 
-HONEST = {"honest_full": 4.0, "honest_student": 0.0, "honest_half": 2.0}
+HONEST = {"honest_full": None, "honest_student": [], "honest_half": slice(0, 2)}
 
 
-@pytest.mark.parametrize("name, total", sorted(HONEST.items()))
-def test_honest_controls_keep_their_scores(graded, name, total):
+@pytest.mark.parametrize("name", sorted(HONEST))
+def test_honest_controls_keep_their_scores(graded, name):
     row = graded["rows"][name]
+    which = HONEST[name]
+    expected = points(labels()[which] if isinstance(which, slice) else which)
     assert row["status"] == "ok", row
-    assert float(row["total"]) == total and float(row["max_total"]) == 4.0
+    assert float(row["total"]) == pytest.approx(expected) and float(row["max_total"]) == points()
+    assert 0 < points(labels()[:2]) < points()
 
 
 ZERO = ["monkeypatch_check", "forge_log", "checker_frames", "package_reference", "book_solutions",
@@ -349,16 +358,16 @@ ZERO = ["monkeypatch_check", "forge_log", "checker_frames", "package_reference",
 def test_attack_scores_zero(graded, name):
     row = graded["rows"][f"attack_{name}"]
     assert float(row["total"]) == 0, row
-    assert float(row["max_total"]) == 4.0  # the chapter's maximum, whatever the notebook adds
+    assert float(row["max_total"]) == points()  # the chapter's maximum, whatever the notebook adds
     assert all(float(row[label]) == 0 for label in labels())
 
 
 def test_attacks_with_honest_parts_earn_only_those(graded):
     rows = graded["rows"]
-    assert float(rows["attack_memory_8gb"]["total"]) == 4.0
+    assert float(rows["attack_memory_8gb"]["total"]) == pytest.approx(points())
     assert rows["attack_memory_8gb"]["status"] == "memory limit"
-    assert float(rows["attack_fork_loop"]["total"]) == 1.0
-    assert float(rows["attack_segfault"]["total"]) == 2.0
+    assert float(rows["attack_fork_loop"]["total"]) == pytest.approx(points(labels()[:1]))
+    assert float(rows["attack_segfault"]["total"]) == pytest.approx(points(labels()[:2]))
     assert rows["attack_segfault"]["status"] == "crashed (SIGSEGV)"
 
 
@@ -398,7 +407,7 @@ def test_attack_output_shows_the_walls(graded):
 
 def test_feedback_shows_no_hidden_input_or_reference(graded):
     text = (graded["out"] / "feedback" / "honest_half.md").read_text()
-    assert "2 of 4 points" in text.replace("2 of 4 points", "2 of 4 points") or "of 4 points" in text
+    assert f"of {points():g} points" in text and "test 1: passed" in text and "not yet" in text
     assert "expected" not in text and "you said" not in text
     log = json.loads((graded["out"] / "logs" / "honest_half.json").read_text())
     assert isinstance(log["seed"], int)
@@ -431,7 +440,7 @@ def test_a_poisoner_graded_first_cannot_reach_the_next(tmp_path):
     rows = rows_of(out)
     assert float(rows["a_poisoner"]["total"]) == 0
     assert float(rows["b_untouched"]["total"]) == 0 and rows["b_untouched"]["status"] == "ok"
-    assert float(rows["c_full"]["total"]) == 4.0
+    assert float(rows["c_full"]["total"]) == pytest.approx(points())
     assert course_hashes() == before
     # make student afterwards still ships the chapter as it is in book/
     student = tmp_path / "student"
