@@ -216,53 +216,30 @@ def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: 
     if is_problem:
         if data is not None or params is not None:
             raise ValueError("data and params are for a model; a Problem starts at x0")
-        evaluate, start, name, stochastic = _problem_loop(target, x0, seed)
+        name, stochastic = target.name, target.stochastic
         log_space = not np.isnan(target.f_min)  # losses are gaps above a known minimum: never negative
     elif callable(getattr(target, "loss_and_grad", None)):
         if data is None:
             raise ValueError("a model needs data=(X, y) to train on")
-        evaluate, start, name, stochastic = _model_loop(target, data, params, batch_size,
-                                                        0 if seed is None else seed)
+        rows = as_xy(data, "data")[0].shape[0]
+        name, stochastic = type(target).__name__, batch_size is not None and batch_size < rows
         log_space = True  # the course's model losses (squared error, cross-entropy) are never negative
     else:
         raise TypeError(f"target must be a Problem (with f and grad) or a model with loss_and_grad; "
                         f"got {describe(target)}")
     beta = check_fraction("smoothing", (0.9 if stochastic else 0.0) if smoothing is None else smoothing,
                           closed=False)
-
-    lrs = np.empty(steps)
-    losses = np.empty(steps)
-    state = optimizer.init(start)
-    current = start
+    stop = _StopRule(beta, stop_factor, log_space)
+    # The sweep is a run of the package's own loops (minimize or fit), with the loops' divergence rule
+    # reduced to finiteness and the range test's rule as their stop callback.
+    if is_problem:
+        start_loss, lrs, losses = _sweep_problem(target, optimizer, x0, steps, seed, stop)
+    else:
+        start_loss, lrs, losses = _sweep_model(target, optimizer, data, params, batch_size,
+                                               0 if seed is None else seed, steps, stop)
+    n = len(lrs)
+    stopped_at = n - 1 if (stop.stopped or not np.isfinite(losses[-1])) else None
     tiny = np.finfo(float).tiny
-
-    def scaled(v):
-        # Average logarithms when losses are positive: a sweep's losses span many decades.
-        return np.log(max(v, tiny)) if log_space and not np.isnan(v) else v
-
-    # Overflow is expected once the rate is too large: the sweep stops there, without warnings.
-    with np.errstate(all="ignore"):
-        start_loss, grads = evaluate(current)
-        if not np.isfinite(start_loss):
-            raise ValueError("the loss is not finite at the start")
-        ema, best, stopped_at, n = 0.0, np.inf, None, 0
-        for k in range(steps):
-            lrs[k] = optimizer.lr_at(k)
-            current, state = optimizer.step(current, grads, state)
-            loss, grads = evaluate(current)
-            losses[k] = loss
-            n = k + 1
-            ema = beta * ema + (1 - beta) * scaled(loss)
-            now = ema / (1 - beta ** n)
-            if not (np.isfinite(now) and np.isfinite(loss)):
-                stopped_at = n - 1
-                break
-            best = min(best, now)
-            limit = best + np.log(stop_factor) if log_space else best + (stop_factor - 1) * max(abs(best), tiny)
-            if now > limit:
-                stopped_at = n - 1
-                break
-    lrs, losses = lrs[:n].copy(), losses[:n].copy()
     finite = np.isfinite(losses)
     # A blown-up last loss is drawn (and smoothed) as the largest finite loss of the run.
     fill = max([float(start_loss)] + losses[finite].tolist())
@@ -281,39 +258,77 @@ def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: 
                      smoothing=beta, name=name)
 
 
-def _problem_loop(problem, x0, seed):
-    x = np.array(problem.x0 if x0 is None else x0, dtype=float).reshape(problem.dim)
+class _StopRule:
+    """The sweep's stop: the causally smoothed loss left finite numbers or rose ``stop_factor`` above
+    its lowest value. Called with the loss after each step; True ends the sweep."""
+
+    def __init__(self, beta: float, stop_factor: float, log_space: bool):
+        self.beta, self.stop_factor, self.log_space = beta, stop_factor, log_space
+        self.ema, self.best, self.n, self.stopped = 0.0, np.inf, 0, False
+
+    def __call__(self, loss: float) -> bool:
+        tiny = np.finfo(float).tiny
+        beta = self.beta
+        self.n += 1
+        # Average logarithms when losses are positive: a sweep's losses span many decades.
+        scaled = np.log(max(loss, tiny)) if self.log_space and not np.isnan(loss) else loss
+        self.ema = beta * self.ema + (1 - beta) * scaled
+        now = self.ema / (1 - beta ** self.n)
+        if not (np.isfinite(now) and np.isfinite(loss)):
+            self.stopped = True
+            return True
+        self.best = min(self.best, now)
+        if self.log_space:
+            limit = self.best + np.log(self.stop_factor)
+        else:
+            limit = self.best + (self.stop_factor - 1) * max(abs(self.best), tiny)
+        self.stopped = bool(now > limit)
+        return self.stopped
+
+
+def _sweep_problem(problem, optimizer, x0, steps, seed, stop):
+    """The sweep on a Problem: :func:`stepcourse.minimize` with the stop rule as its callback.
+
+    Returns the start loss, the rates and the loss after each step (gaps above a known minimum)."""
+    from .loop import minimize
+
     ref = 0.0 if np.isnan(problem.f_min) else problem.f_min
-    grad = problem.run_grad(seed)
+    trace = minimize(problem, optimizer, x0=x0, steps=steps, seed=seed, divergence_factor=None,
+                     callback=lambda t, x, loss: stop(loss - ref))
+    lrs, losses = trace.lrs, trace.losses[1:] - ref
+    if trace.diverged and trace.diverged_at > trace.steps:
+        # The step that left finite numbers is not in the trace: the sweep shows it as the blow-up.
+        lrs = np.append(lrs, optimizer.lr_at(trace.steps))
+        losses = np.append(losses, np.inf)
+    return float(trace.losses[0] - ref), lrs, losses
 
-    def evaluate(x):
-        return float(problem.f(x)) - ref, grad(x)
 
-    return evaluate, x, problem.name, problem.stochastic
+def _sweep_model(model, optimizer, data, params, batch_size, seed, steps, stop):
+    """The sweep on a model: :func:`stepcourse.fit` with the stop rule as its step callback.
 
+    Returns the start loss, the rates and the loss after each step (on the next batch at the new
+    parameters)."""
+    from .training import fit
 
-def _model_loop(model, data, params, batch_size, seed):
     X, y = as_xy(data, "data")
     n = X.shape[0]
     rng = as_generator(seed)
     if params is None:
         params = model.init_params(X.shape[1], seed=rng.integers(2**31))
     full = batch_size is None or batch_size >= n
+    per_epoch = 1 if full else -(-n // batch_size)
+    seen = []
 
-    def batch_stream():
-        while True:  # a fresh order every epoch, every row once per epoch
-            order = rng.permutation(n)
-            for s in range(0, n, batch_size):
-                yield order[s:s + batch_size]
+    def step_callback(t, loss):
+        seen.append(loss)                  # the loss after step t - 1 (t = 0: at the start)
+        return t > 0 and (stop(loss) or t == steps)
 
-    stream = None if full else batch_stream()
+    hist = fit(model, params, (X, y), optimizer, epochs=-(-(steps + 1) // per_epoch),
+               batch_size=None if full else batch_size, seed=rng, divergence_factor=None,
+               step_callback=step_callback)
+    losses = np.array(seen[1:], dtype=float)
+    if len(losses) < hist.steps:           # the run ended on a loss that was not finite
+        losses = np.append(losses, np.inf)
+    return float(seen[0]), hist.lrs[:len(losses)].copy(), losses
 
-    def evaluate(p):
-        if full:
-            loss, grads = model.loss_and_grad(p, X, y)
-        else:
-            idx = next(stream)
-            loss, grads = model.loss_and_grad(p, X[idx], y[idx])
-        return float(loss), grads
 
-    return evaluate, params, type(model).__name__, not full

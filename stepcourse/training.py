@@ -154,7 +154,8 @@ class History:
 @single_blas_thread
 def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None, val_data=None, seed=0,
         early_stopping=None, clip_grad_norm: Optional[float] = None, callback: Optional[Callable] = None, *,
-        val_each_step: bool = False, divergence_factor: Optional[float] = DIVERGENCE_FACTOR) -> History:
+        val_each_step: bool = False, divergence_factor: Optional[float] = DIVERGENCE_FACTOR,
+        step_callback: Optional[Callable] = None) -> History:
     r"""Train ``params`` of ``model`` on ``data`` with the optimizer ``opt``; return a :class:`History`.
 
     Each epoch visits every training row once: in one full-batch step (``batch_size=None``), or in
@@ -202,7 +203,13 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
         over the validation set per step.
     divergence_factor : float or None
         The run is flagged as diverged when a step's loss exceeds this multiple of the starting training
-        loss, as well as when a loss or gradient stops being finite. None checks finiteness only.
+        loss, as well as when a loss or gradient stops being finite (:class:`stepcourse.loop.Divergence`).
+        None checks finiteness only.
+    step_callback : callable, optional
+        ``step_callback(t, loss)`` with each step's number ``t`` (from 0) and the loss of its batch at the
+        current parameters, before the update (and before the divergence check); returning ``True``
+        ends the run there, without that update (``stop_reason="callback"``). The range test stops its
+        sweep this way.
 
     Returns
     -------
@@ -239,6 +246,7 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
         clip_grad_norm = check_positive("clip_grad_norm", clip_grad_norm)
         from .optim import clip_grad_norm as clip
     check_callable("callback", callback, allow_none=True)
+    check_callable("step_callback", step_callback, allow_none=True)
     val_each_step = check_flag("val_each_step", val_each_step)
 
     loss_only = getattr(model, "loss", None)
@@ -261,7 +269,7 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
     val_loss = [np.nan] * (epochs + 1) if Xv is not None else None
 
     params = _copy(params)
-    stop_reason, stopped_epoch, diverged_at = "completed", None, None
+    stop_reason, stopped_epoch, diverged_at, halted = "completed", None, None, False
     t = 0
     epoch = 0
     # Overflow is expected on a diverging run: it is reported in the History, not as warnings.
@@ -287,6 +295,9 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
             for Xb, yb, pre in batch_iter:
                 loss, grads = pre if pre is not None else model.loss_and_grad(params, Xb, yb)
                 loss = float(loss)
+                if step_callback is not None and step_callback(t, loss) is True:
+                    halted = True
+                    break
                 norm = global_norm(grads)
                 if rule.exceeded(loss) or not np.isfinite(norm):
                     diverged_at = t
@@ -299,6 +310,10 @@ def fit(model, params, data, opt, epochs: int, batch_size: Optional[int] = None,
                 t += 1
                 if step_val is not None:
                     step_val[t - 1] = float(loss_only(params, Xv, yv))
+            if halted:
+                stop_reason, stopped_epoch = "callback", epoch
+                epoch -= 1          # the interrupted epoch is not complete: nothing recorded for it
+                break
             if diverged_at is None:
                 if full_batch:
                     cached = model.loss_and_grad(params, X, y)

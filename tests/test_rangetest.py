@@ -270,3 +270,26 @@ def test_the_stationary_spread_matches_the_formula(lr, a):
 def test_gradient_noise_rejects_bad_values(noise, error):
     with pytest.raises(error, match="noise"):
         with_gradient_noise(sc.problems.parabola(), noise)
+
+
+def test_the_sweep_is_a_run_of_minimize_with_an_exponential_schedule():
+    # Built on the package's loop, the range test cannot drift from it: its losses are the trace's.
+    p = sc.problems.quadratic([1.0, 10.0])
+    rt = lr_range_test(p, lr_min=1e-3, lr_max=1.0, steps=40, stop_factor=1e6)
+    ratio = (1.0 / 1e-3) ** (1 / 39)
+    tr = sc.minimize(p, sc.optim.SGD(lr=sc.schedules.exponential(1e-3, gamma=ratio)), steps=rt.steps,
+                     divergence_factor=None)
+    assert np.array_equal(rt.lrs, tr.lrs) and np.array_equal(rt.losses, tr.gaps[1:])
+
+
+def test_the_model_sweep_is_a_run_of_fit_and_stops_through_its_step_callback():
+    X, y = sc.data.make_linear(n=64, seed=2)
+    model = sc.models.LinearRegression()
+    params = model.init_params(2, seed=0)
+    rt = lr_range_test(model, data=(X, y), params=params, lr_min=1e-3, lr_max=10.0, steps=60)
+    assert rt.stopped_at is not None and rt.steps == rt.stopped_at + 1 < 60
+    ratio = (10.0 / 1e-3) ** (1 / 59)
+    hist = sc.fit(model, params, (X, y), sc.optim.SGD(lr=sc.schedules.exponential(1e-3, gamma=ratio)),
+                  epochs=rt.steps + 1, divergence_factor=None)
+    assert np.array_equal(rt.losses[:-1], hist.step_loss[1:rt.steps])
+    assert np.array_equal(rt.lrs, hist.lrs[:rt.steps])
