@@ -10,7 +10,7 @@ JB_FLAGS := -W -n --keep-going
 book test unit notebooks build browser lab-test bench lab: export OPENBLAS_NUM_THREADS := 1
 book test unit notebooks build browser lab-test bench lab: export OMP_NUM_THREADS := 1
 
-.PHONY: help book test unit notebooks build browser lab-test bench lab student grade clean
+.PHONY: help book test unit notebooks build browser lab-test bench lab student grade clean test-oldest
 
 help:
 	@echo "make book   - set up .venv, execute every chapter and build the site into _build/html"
@@ -18,6 +18,7 @@ help:
 	@echo "make lab    - open the chapters in JupyterLab (jupyterlab-myst renders their MyST) with stepcourse installed (editable)"
 	@echo "make lab-test - one chapter in JupyterLab in headless Chromium: run, explorer moved, saved, reopened (part of make test)"
 	@echo "make bench  - run the benchmarks in bench/ and print their figures"
+	@echo "make test-oldest - the unit tests in a venv at the version floors of pyproject.toml (before a release)"
 	@echo "make student               - instructors: the student version of every chapter into student/"
 	@echo "make grade SUBMISSIONS=... CHAPTER=... - instructors: grade submitted notebooks (sandboxed) into grades/"
 
@@ -48,6 +49,20 @@ test: $(VENV)/.test-stamp
 # Both cores: tests and notebooks run in two worker processes (a notebook stays on one worker).
 unit: $(VENV)/.test-stamp
 	$(BIN)/python -m pytest tests --ignore=tests/browser --ignore=tests/lab/browser -q -n 2
+	$(BIN)/python -m pytest stepcourse --doctest-modules -q -n 2
+
+# The unit tests at the version floors: a venv of its own in which every dependency of pyproject.toml's
+# [project] list is pinned to its lowest allowed version (the rest of the test extra newest that fits).
+# Run before each release; it takes a fresh install and a unit run (see CONTRIBUTING.md).
+OLDEST := $(VENV)-oldest
+FLOORS = $(shell $(PYTHON) -c 'import re, tomllib; d = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; print(" ".join(re.sub(r">=([^,;]+).*", r"==\1", x) for x in d if ">=" in x))')
+test-oldest:
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -e ".[test]" $(FLOORS)
+	$(OLDEST)/bin/python -m pip list 2>/dev/null | grep -iE "^(numpy|matplotlib|ipywidgets|threadpoolctl) "
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(OLDEST)/bin/python -m pytest tests --ignore=tests/browser \
+		--ignore=tests/lab/browser -q -n 2 -p no:cacheprovider
 
 notebooks: $(VENV)/.test-stamp
 	$(BIN)/python -m pytest --nbval-lax book -q -n 2 --dist loadfile
