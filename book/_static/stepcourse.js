@@ -4,8 +4,9 @@
  *    chevron) toggles that bar's own box. sphinx-togglebutton's handler only knows clicks on the bar
  *    itself or on its button; a click on anything inside the title reached it with no button found and
  *    threw, or toggled whichever box was toggled last.
- * 2. Display formulas fit their column: one wider than its box is typeset smaller (down to MIN_SCALE)
- *    until it fits; the box still scrolls if it cannot.
+ * 2. Formulas fit their column: a display formula wider than its box is typeset smaller (down to
+ *    MIN_SCALE) until it fits, and its box still scrolls if it cannot; an inline formula wider than its
+ *    line likewise (down to MIN_INLINE_SCALE), then scrolls in a box of its own.
  * 3. Tables wider than the column say so (a line above them) and keep their first column in view.
  * 4. Search result snippets come from the page text shipped with the search page
  *    (_static/sc-search-text.js), so they show the section's prose, and work from file:// too.
@@ -16,6 +17,7 @@
   "use strict";
 
   var MIN_SCALE = 0.6;
+  var MIN_INLINE_SCALE = 0.75;
 
   /* 1. Toggle title bars */
   function toggleBox(box, button) {
@@ -58,8 +60,27 @@
     }
   }
 
+  // An inline formula wider than its line (a phone) is set smaller, down to MIN_INLINE_SCALE; if that is
+  // not enough, it gets a sideways scroll box of its own (.sc-scrolls) rather than widen the page.
+  function fitInline(container) {
+    var span = container.parentElement;
+    var block = span.closest("p, li, td, th, dd, dt, div") || span.parentElement;
+    if (!container.dataset.scFont) container.dataset.scFont = container.style.fontSize || "100%";
+    var base = parseFloat(container.dataset.scFont) || 100;
+    container.style.fontSize = base + "%";
+    span.classList.remove("sc-scrolls");
+    var room = block.clientWidth - 4;
+    var need = container.getBoundingClientRect().width;
+    if (room > 0 && need > room) {
+      var scale = Math.max(MIN_INLINE_SCALE, room / need);
+      container.style.fontSize = (base * scale).toFixed(2) + "%";
+      if (container.getBoundingClientRect().width > room) span.classList.add("sc-scrolls");
+    }
+  }
+
   function fitAllFormulas() {
     document.querySelectorAll('mjx-container[display="true"]').forEach(fitFormula);
+    document.querySelectorAll("span.math > mjx-container").forEach(fitInline);
   }
 
   /* 3. Wide tables */
