@@ -24,6 +24,7 @@ _EXPLORERS = {
     "learning_rate_explorer": "learning_rates",
     "schedule_explorer": "learning_rates",
     "optimizer_race_explorer": "sgd",
+    "momentum_roots_explorer": "momentum_roots",
     "batch_size_explorer": "sgd",
     "gradient_flow_explorer": "gradient_flow",
     "boosting_explorer": "boosting",

@@ -17,7 +17,7 @@ from .. import plots
 from . import Explorer, Slider
 
 __all__ = ["momentum_roots_explorer", "momentum_roots_compute", "momentum_roots_draw",
-           "momentum_roots_update", "ETA_LAMBDA_GRID", "BETA_GRID"]
+           "momentum_roots_update", "momentum_roots_result", "ETA_LAMBDA_GRID", "BETA_GRID"]
 
 #: :math:`\eta\lambda` from 0 to 4 in steps of 0.05 (the static export uses steps of 0.25).
 ETA_LAMBDA_GRID = tuple(round(0.05 * i, 2) for i in range(81))
@@ -99,6 +99,11 @@ def momentum_roots_update(handles, data) -> None:
     handles["title"].set_text(data["title"])
 
 
+def momentum_roots_result(data) -> str:
+    """The regime in words: the explorer's result line (and its static export's, frame by frame)."""
+    return data["title"]
+
+
 def momentum_roots_explorer(eta_lambda: float = 1.0, beta: float = 0.25):
     r"""Explore the heavy ball on one eigen-direction: where its two roots lie for each
     :math:`(\eta\lambda, \beta)`, and what the error does.
@@ -118,7 +123,7 @@ def momentum_roots_explorer(eta_lambda: float = 1.0, beta: float = 0.25):
     }
     return Explorer(
         controls=controls, compute=momentum_roots_compute, draw=momentum_roots_draw,
-        update=momentum_roots_update, figsize=(plots.COLUMN_WIDTH, 3.3),
+        update=momentum_roots_update, result=momentum_roots_result, figsize=(plots.COLUMN_WIDTH, 3.3),
         alt="Left: the complex plane with the unit circle, a dashed circle of radius sqrt(beta) and the "
             "two roots of the heavy ball's iteration on one direction. Right: that direction's error "
             "over 40 steps from rest with the envelope plus and minus rho^k. Complex roots sit on the "
