@@ -203,5 +203,9 @@ def test_a_chapter_runs_live_and_reopens_whole(lab, browser):
         where = page.evaluate(MODEL_NOT_FOUND_HTML)
         pytest.fail("after a save and reopen an explorer reads 'model not found' and no fallback "
                     f"shows; the output area in JupyterLab:\n{where}")
+    # where the explorer was, its last picture shows
+    picture = page.locator(".jp-CodeCell", has_text="steps_explorer()").locator(
+        ".jp-OutputArea img").first
+    assert picture.is_visible(), "after a reopen the explorer's cell shows no picture"
     page.close()
     assert not blocked, f"requests off this machine: {blocked[:5]}"
