@@ -40,7 +40,8 @@ import numpy as np
 from ._validation import as_generator, check_integer, check_positive
 
 __all__ = ["noise_scale", "noise_scale_along", "LeastSquares", "least_squares", "sgd_runs",
-           "steps_to_target", "tuned_steps", "fit_critical_batch", "polyak_ruppert", "averaged_gap"]
+           "steps_to_target", "tuned_steps", "fit_critical_batch", "polyak_ruppert", "averaged_gap",
+           "noise_scales_on_path", "predicted_improvement", "optimal_step", "measured_improvement"]
 
 
 def _check_grads(per_example) -> np.ndarray:
@@ -256,3 +257,76 @@ def averaged_gap(hessian, noise_cov, steps: int, batch_size: int = 1) -> float:
     k = check_integer("steps", steps, low=1)
     B = check_integer("batch_size", batch_size, low=1)
     return float(np.trace(np.linalg.solve(H, S)) / (2 * B * k))
+
+
+def noise_scales_on_path(problem: LeastSquares, ws):
+    r"""Loss gaps, :math:`B_{\rm simple}` and :math:`B_{\rm noise}` at each point of ``ws`` (shape
+    ``(k, d)``), e.g. the iterates of a full-batch run: how the noise scale grows as training proceeds.
+
+    >>> p = least_squares(np.eye(3) * [1.0, 2.0, 3.0], [1.0, 0.0, -1.0])
+    >>> gaps, simple, noise = noise_scales_on_path(p, np.zeros((2, 3)))
+    >>> gaps.shape, bool(simple[0] > 0 and noise[0] > 0)
+    ((2,), True)
+    """
+    ws = np.atleast_2d(np.asarray(ws, dtype=float))
+    simple = np.array([noise_scale(problem.per_example_grad(w)) for w in ws])
+    noise = np.array([noise_scale(problem.per_example_grad(w), problem.H) for w in ws])
+    return problem.gap(ws), simple, noise
+
+
+def _moments(problem: LeastSquares, w):
+    G = problem.per_example_grad(w)
+    g = G.mean(axis=0)
+    S = np.cov(G.T, bias=True).reshape(len(g), len(g))
+    return g, S
+
+
+def predicted_improvement(problem: LeastSquares, w, batch_size, lrs) -> np.ndarray:
+    r"""The expected decrease of the loss in one SGD step from ``w`` with batches of ``batch_size``
+    independent rows, exact on a quadratic:
+    :math:`\eta\lVert G\rVert^2 - \frac{\eta^2}{2}\bigl(G^\top H G + \operatorname{tr}(H\Sigma)/B\bigr)`.
+    """
+    g, S = _moments(problem, w)
+    lrs = np.asarray(lrs, dtype=float)
+    B = np.asarray(batch_size, dtype=float)
+    H = problem.H
+    return lrs * (g @ g) - lrs**2 / 2 * (g @ H @ g + np.trace(H @ S) / B)
+
+
+def optimal_step(problem: LeastSquares, w, batch_size):
+    r"""The rate that maximizes :func:`predicted_improvement` and the improvement it gives:
+    :math:`\eta_{\rm opt} = \eta_{\max}/(1 + B_{\rm noise}/B)`,
+    :math:`\Delta\ell_{\rm opt} = \Delta\ell_{\max}/(1 + B_{\rm noise}/B)`, with
+    :math:`\eta_{\max} = \lVert G\rVert^2/G^\top H G` and :math:`\Delta\ell_{\max} =
+    \lVert G\rVert^4/(2\,G^\top H G)`.
+
+    >>> p = least_squares(np.eye(3) * [1.0, 2.0, 3.0], [1.0, 0.0, -1.0])
+    >>> w = np.zeros(3)
+    >>> lr, gain = optimal_step(p, w, 4)
+    >>> lrs = lr * np.array([0.9, 1.0, 1.1])
+    >>> bool(np.argmax(predicted_improvement(p, w, 4, lrs)) == 1)
+    True
+    """
+    g, S = _moments(problem, w)
+    H = problem.H
+    B_noise = np.trace(H @ S) / (g @ H @ g)
+    factor = 1 / (1 + B_noise / np.asarray(batch_size, dtype=float))
+    return (g @ g) / (g @ H @ g) * factor, (g @ g) ** 2 / (2 * g @ H @ g) * factor
+
+
+def measured_improvement(problem: LeastSquares, w, batch_size: int, lrs, draws: int = 500,
+                         seed=0) -> np.ndarray:
+    r"""Monte Carlo estimate of the decrease :math:`\ell(w) - \ell(w - \eta g_{\mathcal B})` averaged
+    over ``draws`` batches of ``batch_size`` rows drawn with replacement, for each rate of ``lrs``
+    (the same batches for every rate)."""
+    B = check_integer("batch_size", batch_size, low=1)
+    draws = check_integer("draws", draws, low=1)
+    rng = as_generator(seed)
+    w = np.asarray(w, dtype=float)
+    lrs = np.asarray(lrs, dtype=float)
+    idx = rng.integers(0, problem.n, size=(draws, B))
+    Xb, yb = problem.Xc[idx], problem.yc[idx]
+    r = Xb @ w - yb
+    gB = (2.0 / B) * np.einsum("kb,kbd->kd", r, Xb)  # (draws, d)
+    after = problem.gap(w[None, None, :] - lrs[:, None, None] * gB[None])  # (rates, draws)
+    return problem.gap(w) - after.mean(axis=1)
