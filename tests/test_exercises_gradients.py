@@ -12,7 +12,7 @@ def check(label, answer):
 def test_labels_are_registered():
     reg = sc.exercises.registry()
     for label in ("gradients-partials", "gradients-central", "gradients-best-h", "gradients-logcosh",
-                  "gradients-standardize"):
+                  "gradients-standardize", "gradients-central-h"):
         assert reg[label].chapter == "gradients"
 
 
@@ -64,15 +64,43 @@ def test_central():
     assert "changed the array" in check("gradients-central", mutating).message
 
 
+def _my_sweep_best(f, df, x):
+    # an independent sweep: the same grid as the chapter's, 10 steps per decade from 1e-16 to 1
+    hs = np.logspace(-16, 0, 161)
+    errors = [abs((f(x + h) - f(x)) / h - df(x)) for h in hs]
+    return float(hs[int(np.argmin(errors))])
+
+
 def test_best_h():
-    sweep = sc.gradcheck.step_sweep(np.exp, np.exp, 1.0)
-    assert check("gradients-best-h", sweep.best_h("forward"))
-    assert check("gradients-best-h", np.sqrt(np.finfo(float).eps))
-    too_big = check("gradients-best-h", 1e-4)
-    assert not too_big and "truncation" in too_big.message
-    too_small = check("gradients-best-h", 1e-13)
-    assert not too_small and "round-off" in too_small.message
-    assert not check("gradients-best-h", -1.0)
+    assert check("gradients-best-h", lambda f, df, x: sc.gradcheck.step_sweep(f, df, x=x).best_h("forward"))
+    assert check("gradients-best-h", _my_sweep_best)
+    rule = check("gradients-best-h", lambda f, df, x: 1e-8)
+    assert not rule and rule.points == 0 and "rule of thumb" in rule.message
+    assert not check("gradients-best-h", lambda f, df, x: np.sqrt(np.finfo(float).eps))
+    too_big = check("gradients-best-h", lambda f, df, x: 1e-4)
+    assert not too_big and "truncation" in too_big.cases[0].reason
+    too_small = check("gradients-best-h", lambda f, df, x: 1e-14)
+    assert not too_small and "round-off" in too_small.cases[0].reason
+    assert not check("gradients-best-h", lambda f, df, x: -1.0)
+    assert not check("gradients-best-h", 1e-8)  # a number, not a function
+
+
+def _best_step(kind, f_abs, d_abs):
+    eps = np.finfo(float).eps
+    if kind == "forward":  # d/dh (d h / 2 + eps f / h) = 0
+        return np.sqrt(2 * eps * f_abs / d_abs)
+    return (3 * eps * f_abs / d_abs) ** (1 / 3)  # d/dh (d h^2 / 6 + eps f / h) = 0
+
+
+def test_central_h():
+    assert check("gradients-central-h", _best_step)
+    eps = np.finfo(float).eps
+    rules = check("gradients-central-h", lambda kind, f, d: np.sqrt(eps) if kind == "forward" else eps ** (1 / 3))
+    assert not rules and rules.points == 0 and "rule of thumb" in rules.message
+    only_forward = check("gradients-central-h", lambda kind, f, d: _best_step("forward", f, d))
+    assert not only_forward and only_forward.points == 0
+    no_factor = check("gradients-central-h", lambda kind, f, d: (eps * f / d) ** (1 / (2 if kind == "forward" else 3)))
+    assert not no_factor and no_factor.points == 0
 
 
 def _logcosh(params, X, y):
@@ -101,28 +129,37 @@ def test_logcosh():
     assert "loss" in check("gradients-logcosh", lambda p, X, y: (0.0, _logcosh(p, X, y)[1])).message
 
 
+def _condition_numbers(X):
+    def kappa(M):
+        lam = np.linalg.eigvalsh(M.T @ M / len(M))
+        return lam[-1] / lam[0]
+
+    Z = (X - X.mean(axis=0)) / X.std(axis=0, ddof=1)  # ddof does not change a ratio
+    return kappa(X), kappa(Z)
+
+
 def test_standardize():
-    def right(X_train, X_test):
-        m, s = X_train.mean(axis=0), X_train.std(axis=0)
-        return (X_train - m) / s, (X_test - m) / s
-
-    def own_stats(X_train, X_test):
-        return right(X_train, X_test)[0], (X_test - X_test.mean(axis=0)) / X_test.std(axis=0)
-
-    def pooled(X_train, X_test):
-        both = np.vstack([X_train, X_test])
-        m, s = both.mean(axis=0), both.std(axis=0)
-        return (X_train - m) / s, (X_test - m) / s
-
-    assert check("gradients-standardize", right)
-    assert "its own" in check("gradients-standardize", own_stats).message
-    # Pooled statistics already spoil the training set's scaling.
-    assert not check("gradients-standardize", pooled)
-    assert check("gradients-standardize", lambda a, b: sc.data.standardize(a, b)[:2])
+    assert check("gradients-standardize", _condition_numbers)
+    assert check("gradients-standardize", lambda X: (_condition_numbers(X)[0],
+                                                     np.linalg.cond(np.corrcoef(X.T))))
+    root = check("gradients-standardize", lambda X: tuple(np.sqrt(_condition_numbers(X))))
+    assert not root and "square root" in root.message
+    centred = check("gradients-standardize", lambda X: (_condition_numbers(X)[0],
+                                                        _condition_numbers(X - X.mean(axis=0))[0]))
+    assert not centred and "centred" in centred.message
+    scaled_only = check("gradients-standardize", lambda X: (_condition_numbers(X)[0],
+                                                            _condition_numbers(X / X.std(axis=0))[0]))
+    assert not scaled_only and scaled_only.points == 0
+    # two uncorrelated centred features of scales 1 and 10: kappa 100 before, 1 after
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(100000, 2))
+    raw, scaled = _condition_numbers(Z * [1.0, 10.0])
+    assert abs(raw / 100 - 1) < 0.05 and abs(scaled - 1) < 0.05
 
 
 @pytest.mark.parametrize("label", ["gradients-partials", "gradients-central", "gradients-logcosh",
-                                   "gradients-standardize"])
+                                   "gradients-standardize", "gradients-best-h",
+                                   "gradients-central-h"])
 def test_stubs_fail_politely(label):
     res = check(label, lambda *a: None)
     assert not res and "None" in res.message

@@ -64,26 +64,78 @@ class Central(Spec):
                           "i-th unit vector; perturb one coordinate at a time.")
 
 
-@exercise("gradients-best-h", title="The best step for forward differences")
-class BestH(Spec):
-    def cases(self, rng):
-        return [{"x": 1.0}]
+def _exp_k(k):
+    """exp(k x) and its derivative: a function whose best step scales like 1/k."""
+    return (lambda x: np.exp(k * x)), (lambda x: k * np.exp(k * x))
 
-    def run(self, answer, case):
-        return answer
+
+@exercise("gradients-best-h", title="The best step, measured")
+class BestH(Spec):
+    # Functions exp(k x) whose measured best step is far (half a decade or more) from the rules of
+    # thumb sqrt(eps) and 1e-8, so only a sweep finds it.
+    def cases(self, rng):
+        from ..gradcheck import step_sweep
+
+        cases = []
+        while len(cases) < 4:
+            k = float(10 ** (rng.uniform(1, 2) if len(cases) % 2 == 0 else rng.uniform(-2, -1)))
+            x = float(rng.uniform(-1, 1))
+            best = step_sweep(*_exp_k(k), x=x).best_h("forward")
+            if min(abs(np.log10(best / 1e-8)), abs(np.log10(best / np.sqrt(np.finfo(float).eps)))) > 0.5:
+                cases.append({"k": k, "x": x})
+        return cases
+
+    def run(self, best_forward_h, case):
+        f, df = _exp_k(case["k"])
+        return call(best_forward_h, f, df, case["x"], what="best_forward_h(f, df, x)")
 
     def compare(self, got, expected, case):
-        h = expect_number(got, what="your step h")
+        shown = f"best_forward_h for exp({case['k']:.3g} x) at x = {case['x']:.3g}"
+        h = expect_number(got, what=shown)
         if not h > 0:
             raise Wrong(f"a step must be positive; got {h:g}.", reason="a step must be positive")
         best = expected["best_h"]
-        if not best / 10 <= h <= best * 10:
+        if abs(np.log10(h / best)) > 0.15:
+            rule = min(abs(np.log10(h / 1e-8)), abs(np.log10(h / np.sqrt(np.finfo(float).eps)))) < 0.05
             side = "truncation (the O(h) term)" if h > best else "round-off (the eps/h term)"
-            raise Wrong(f"at h = {h:.1e} the forward-difference error of exp at x = 1 is dominated by "
-                        f"{side}; the best measured step gives a much smaller error.",
-                        reason=f"the error at this step is dominated by {side}",
-                        hint="plot sweep.errors['forward'] against sweep.hs on log-log axes and read off "
-                             "the bottom of the V (or use np.argmin).")
+            raise Wrong(f"{shown} is {h:.2e}; the sweep's best step is {best:.2e}."
+                        + (" That is the rule of thumb, which ignores how curved f is." if rule else ""),
+                        reason=f"the step is not the sweep's best: the error there is dominated by {side}",
+                        hint="sweep = sc.gradcheck.step_sweep(f, df, x=x); return sweep.best_h('forward') "
+                             "(or the h at np.argmin of sweep.errors['forward']).")
+
+
+@exercise("gradients-central-h", points=2, title="Derive the best step")
+class CentralH(Spec):
+    # A case mixes both kinds, so one kind's formula passes no case.
+    def cases(self, rng):
+        cases = []
+        for _ in range(5):
+            batch = []
+            for kind in ("forward", "central", "central" if rng.random() < 0.5 else "forward"):
+                batch.append([kind, float(10 ** rng.uniform(-3, 3)), float(10 ** rng.uniform(-3, 3))])
+            cases.append(batch)
+        return cases
+
+    def run(self, best_step, case):
+        return [call(best_step, kind, f_abs, d_abs, what="best_step(kind, f_abs, d_abs)")
+                for kind, f_abs, d_abs in case]
+
+    def compare(self, got, expected, case):
+        if type(got) is not list or len(got) != len(case):
+            raise Wrong("unexpected result", reason="unexpected result")
+        eps = np.finfo(float).eps
+        for (kind, f_abs, d_abs), answer, want in zip(case, got, expected):
+            shown = f"best_step({kind!r}, f_abs={f_abs:.3g}, d_abs={d_abs:.3g})"
+            h = expect_number(answer, what=shown)
+            rule = np.sqrt(eps) if kind == "forward" else eps ** (1 / 3)
+            if abs(h / rule - 1) < 1e-6 and abs(want / rule - 1) > 1e-3:
+                raise Wrong(f"{shown} is {want:.4g}; {h:.4g} is the rule of thumb.",
+                            reason="the rule of thumb ignores |f| and the derivative",
+                            hint="minimize C h^p + eps |f| / h with C = d_abs / 2 (forward, d_abs = |f''|) "
+                                 "or d_abs / 6 (central, d_abs = the third derivative's size).")
+            expect_close(h, want, rtol=1e-6, what=shown,
+                         hint="set the derivative of C h^p + eps |f| / h to zero and solve for h.")
 
 
 @exercise("gradients-logcosh", points=2, title="The gradient of a robust regression loss")
@@ -120,38 +172,37 @@ class LogCosh(Spec):
                      atol=1e-9, what="grads['b']", hint=hint)
 
 
-@exercise("gradients-standardize", title="Standardize without peeking")
+@exercise("gradients-standardize", points=2, title="What standardizing buys")
 class Standardize(Spec):
     def cases(self, rng):
         cases = []
-        for _ in range(3):
-            cases.append({"train": rng.normal(loc=[5.0, -100.0, 0.0], scale=[2.0, 30.0, 0.01], size=(40, 3)),
-                          "test": rng.normal(loc=[7.0, -80.0, 0.0], scale=[3.0, 20.0, 0.02], size=(15, 3))})
+        for n, p in ((40, 2), (60, 3), (30, 4), (80, 2), (50, 3)):
+            scales = 10 ** rng.uniform(-1.5, 1.5, size=p)
+            mix = np.eye(p) + 0.4 * rng.normal(size=(p, p))  # correlated features
+            X = (rng.normal(size=(n, p)) @ mix) * scales + rng.normal(size=p) * scales * 2
+            cases.append({"X": X})
         return cases
 
-    def run(self, standardize_split, case):
-        return call(standardize_split, case["train"].copy(), case["test"].copy(),
-                    what="standardize_split(X_train, X_test)")
+    def run(self, condition_numbers, case):
+        return call(condition_numbers, case["X"].copy(), what="condition_numbers(X_train)")
 
     def compare(self, got, expected, case):
-        if got is None:
-            raise Wrong("standardize_split(X_train, X_test) returned nothing (None).",
-                        hint="did you forget a `return` statement?", reason="the function returned None")
-        tr, te = expect_pair(got, what="standardize_split", names="X_train_scaled, X_test_scaled")
-        tr = expect_array(tr, shape=case["train"].shape, what="X_train_scaled")
-        te = expect_array(te, shape=case["test"].shape, what="X_test_scaled")
-        if not np.allclose(tr, expected["train"], atol=1e-8):
-            raise Wrong("the training set is not scaled to mean 0 and standard deviation 1 per feature.",
-                        reason="the training set is not scaled to mean 0 and standard deviation 1",
-                        hint="use X_train.mean(axis=0) and X_train.std(axis=0): one statistic per column.")
-        if np.allclose(te, expected["test_own"], atol=1e-8):
-            raise Wrong("the test set was scaled with its own mean and standard deviation.",
-                        reason="the test set was scaled with its own statistics",
-                        hint="the test set must be transformed with the training statistics, as new data "
-                             "would be.")
-        if np.allclose(te, expected["test_pooled"], atol=1e-8):
-            raise Wrong("the statistics were computed on training and test rows together: the test set "
-                        "leaks in.", reason="the statistics include the test rows",
-                        hint="compute mean and std on X_train only.")
-        expect_close(te, expected["test"], atol=1e-8, what="X_test_scaled",
-                     hint="(X_test - mean_train) / std_train")
+        p = case["X"].shape[1]
+        raw, scaled = expect_pair(got, what="condition_numbers", names="kappa_raw, kappa_standardized")
+        raw = expect_number(raw, what=f"kappa_raw ({p} features)")
+        scaled = expect_number(scaled, what=f"kappa_standardized ({p} features)")
+        for value, key, name in ((raw, "raw", "kappa_raw"), (scaled, "scaled", "kappa_standardized")):
+            if abs(value ** 2 / expected[key] - 1) < 1e-6 and expected[key] > 1.01:
+                raise Wrong(f"{name} is {expected[key]:.4g}; {value:.4g} is its square root, the condition "
+                            f"number of X itself.", reason="the condition number of X, not of X^T X / n",
+                            hint="the Hessian is X.T @ X / n: use np.linalg.eigvalsh on it.")
+        expect_close(raw, expected["raw"], rtol=1e-6, what=f"kappa_raw ({p} features)",
+                     hint="the largest over the smallest eigenvalue of X.T @ X / n.")
+        if abs(scaled / expected["raw_centered"] - 1) < 1e-6 and \
+                abs(expected["raw_centered"] / expected["scaled"] - 1) > 1e-3:
+            raise Wrong(f"kappa_standardized is {expected['scaled']:.4g}; {scaled:.4g} is that of the "
+                        f"centred features, not scaled.", reason="the features were centred but not scaled",
+                        hint="divide each column by its standard deviation too.")
+        expect_close(scaled, expected["scaled"], rtol=1e-6, what=f"kappa_standardized ({p} features)",
+                     hint="standardize with the training mean and standard deviation of each column, then "
+                          "the same eigenvalue ratio.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Spec, Wrong, call, exercise, expect_array, expect_close, expect_int
+from ._core import Spec, Wrong, call, exercise, expect_close, expect_int, expect_number
 
 CHAPTER = "steps"
 
@@ -32,31 +32,44 @@ class OneStep(Spec):
                      hint="the step goes against the gradient: w - lr * grad.")
 
 
-@exercise("steps-loop", title="The loop")
+def _diagonal_cases(rng, d):
+    lam = np.sort(rng.uniform(0.2, 10.0, size=d))
+    return lam
+
+
+@exercise("steps-loop", points=2, title="Measure the contraction")
 class Loop(Spec):
+    # Rates near 2/L (the steep direction is the slow one) alternate with small rates (the flat one
+    # is), after few steps, so neither the formula max|1 - lr*lambda| nor a one-direction rule
+    # passes a case: the exercise asks for the measurement.
     def cases(self, rng):
         cases = []
-        for d in (1, 3, 2, 4):
-            cases.append({"a": rng.uniform(0.5, 2.0, size=d), "w0": rng.normal(size=d),
-                          "lr": float(rng.uniform(0.05, 0.5)), "steps": int(rng.integers(3, 12))})
+        for k, d in enumerate((2, 3, 2, 4, 3, 2)):
+            lam = _diagonal_cases(rng, d)
+            product = rng.uniform(1.85, 1.97) if k % 2 == 0 else rng.uniform(0.5, 1.0)
+            cases.append({"lambdas": lam, "lr": float(product / lam.max()), "steps": int(rng.integers(3, 9))})
         return cases
 
-    def run(self, gradient_descent, case):
-        a = case["a"]
-
-        def grad(w):
-            return a * np.asarray(w, dtype=float)
-
-        return call(gradient_descent, grad, case["w0"].copy(), case["lr"], case["steps"],
-                    what="gradient_descent(grad, w0, lr, steps)")
+    def run(self, measured_contraction, case):
+        return call(measured_contraction, case["lambdas"].copy(), case["lr"], case["steps"],
+                    what="measured_contraction(lambdas, lr, steps)")
 
     def compare(self, got, expected, case):
-        d, steps = len(case["a"]), case["steps"]
-        path = expect_array(got, shape=(steps + 1, d), what=f"the iterates for d={d}, steps={steps}")
-        if not np.allclose(path[0], case["w0"]):
-            raise Wrong("the first row should be the start w0.", reason="the first row is not the start w0")
-        expect_close(path, expected, what=f"the iterates for d={d}",
-                     hint="each row is the previous row minus lr times the gradient at the previous row.")
+        shown = (f"measured_contraction for curvatures {np.round(case['lambdas'], 3).tolist()}, "
+                 f"lr={case['lr']:.4g}, steps={case['steps']}")
+        got = expect_number(got, what=shown)
+        if abs(got - expected["first"]) < 1e-9 * max(1.0, expected["first"]) and \
+                abs(expected["first"] - expected["last"]) > 1e-6:
+            raise Wrong(f"{shown} is {expected['last']:.6g}; {got:.6g} is the ratio of the first step.",
+                        reason="the ratio is taken at the first step, not the last",
+                        hint="divide the norm after the last step by the norm one step earlier.")
+        if abs(got - expected["loss"]) < 1e-9 * max(1.0, expected["loss"]):
+            raise Wrong(f"{shown} is {expected['last']:.6g}; {got:.6g} is the ratio of losses.",
+                        reason="the ratio is one of losses, not of distances",
+                        hint="the distance to the minimum is the norm of w.")
+        expect_close(got, expected["last"], rtol=1e-8, what=shown,
+                     hint="start at w0 = np.ones(d); each step is w - lr * lambdas * w; return "
+                          "norm(w_steps) / norm(w_{steps - 1}).")
 
 
 @exercise("steps-count", title="Predict the number of steps")
@@ -138,3 +151,37 @@ class Stable(Spec):
                             f"{'converges' if truth else 'does not converge'} there.",
                             reason="a wrong verdict for one of the rates",
                             hint="each step multiplies the distance to the minimum by |1 - lr*a|.")
+
+
+@exercise("steps-slowest", points=2, title="Predict, then run: which direction is slow?")
+class Slowest(Spec):
+    # A case pairs a rate near 2/L (the steep direction is the slowest) with a small rate (the flat
+    # one is), so a rule that watches one end of the spectrum only passes no case.
+    def cases(self, rng):
+        cases = []
+        for d in (2, 3, 4, 2, 3, 4):
+            batch = []
+            for steep in (True, False):
+                lam = _diagonal_cases(rng, d)
+                lam[0] = lam[-1] / rng.uniform(3.0, 10.0)
+                product = rng.uniform(1.9, 1.98) if steep else rng.uniform(0.3, 1.0)
+                batch.append([lam, float(product / lam.max()), float(10 ** rng.uniform(-8, -4))])
+            cases.append(batch)
+        return cases
+
+    def run(self, predict_steps, case):
+        return [call(predict_steps, lam.copy(), lr, tol, what="predict_steps(lambdas, lr, tol)")
+                for lam, lr, tol in case]
+
+    def compare(self, got, expected, case):
+        if type(got) is not list or len(got) != len(case):
+            raise Wrong("unexpected result", reason="unexpected result")
+        for (lam, lr, tol), answer, want in zip(case, got, expected):
+            shown = f"predict_steps({np.round(lam, 3).tolist()}, lr={lr:.4g}, tol={tol:.1g})"
+            k = expect_number(answer, what=shown)
+            if abs(k - want) <= max(1.0, 0.1 * want):
+                continue
+            raise Wrong(f"{shown} predicts {k:g} steps; the loop needs {want}.",
+                        reason="the prediction is off by more than 10%",
+                        hint="the slowest direction has the largest |1 - lr * lambda_i|; it can be the "
+                             "steepest one.")

@@ -23,8 +23,20 @@ def central(case):
 
 @reference("gradients-best-h")
 def best_h(case):
-    sweep = step_sweep(np.exp, np.exp, x=case["x"])
+    k = case["k"]
+    sweep = step_sweep(lambda x: np.exp(k * x), lambda x: k * np.exp(k * x), x=case["x"])
     return {"best_h": float(sweep.best_h("forward"))}
+
+
+@reference("gradients-central-h")
+def central_h(case):
+    eps = np.finfo(float).eps
+    out = []
+    for kind, f_abs, d_abs in case:
+        # the minimum of C h^p + eps |f| / h: p C h^(p+1) = eps |f|
+        p, C = (1, d_abs / 2) if kind == "forward" else (2, d_abs / 6)
+        out.append(float((eps * f_abs / (p * C)) ** (1 / (p + 1))))
+    return out
 
 
 @reference("gradients-logcosh")
@@ -36,11 +48,13 @@ def logcosh(case):
             "b": float(d.sum())}
 
 
+def _kappa(X):
+    lam = np.linalg.eigvalsh(X.T @ X / len(X))
+    return float(lam[-1] / lam[0])
+
+
 @reference("gradients-standardize")
 def standardize(case):
-    train, test = case["train"], case["test"]
-    mean, std = train.mean(axis=0), train.std(axis=0)
-    both = np.vstack([train, test])
-    return {"train": (train - mean) / std, "test": (test - mean) / std,
-            "test_own": (test - test.mean(axis=0)) / test.std(axis=0),
-            "test_pooled": (test - both.mean(axis=0)) / both.std(axis=0)}
+    X = case["X"]
+    centered = X - X.mean(axis=0)
+    return {"raw": _kappa(X), "scaled": _kappa(centered / X.std(axis=0)), "raw_centered": _kappa(centered)}

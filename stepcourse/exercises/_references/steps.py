@@ -11,14 +11,35 @@ def one_step(case):
     return np.asarray(case["w"], dtype=float) - case["lr"] * np.asarray(case["grad"], dtype=float)
 
 
-@reference("steps-loop")
-def loop(case):
-    w = np.asarray(case["w0"], dtype=float)
+def _path(lambdas, lr, steps):
+    w = np.ones(len(lambdas))
     path = [w]
-    for _ in range(case["steps"]):
-        w = w - case["lr"] * case["a"] * w
+    for _ in range(steps):
+        w = w - lr * np.asarray(lambdas) * w
         path.append(w)
     return np.array(path)
+
+
+@reference("steps-loop")
+def loop(case):
+    path = _path(case["lambdas"], case["lr"], case["steps"])
+    norms = np.linalg.norm(path, axis=1)
+    losses = 0.5 * (path**2) @ np.asarray(case["lambdas"])
+    return {"last": float(norms[-1] / norms[-2]), "first": float(norms[1] / norms[0]),
+            "loss": float(losses[-1] / losses[-2])}
+
+
+@reference("steps-slowest")
+def slowest(case):
+    out = []
+    for lam, lr, tol in case:
+        w, k = np.ones(len(lam)), 0
+        start = np.linalg.norm(w)
+        while np.linalg.norm(w) > tol * start:
+            w = w - lr * np.asarray(lam) * w
+            k += 1
+        out.append(k)
+    return out
 
 
 @reference("steps-count")
