@@ -228,3 +228,15 @@ def test_slider_snaps_to_grid_and_validates():
         Choice(["a", "b"], value="c").check("shape", "c")
     with pytest.raises(TypeError, match="^flip must be True or False"):
         Toggle().check("flip", 1)
+
+
+@pytest.mark.parametrize("name", sorted(__import__("stepcourse.widgets", fromlist=["_EXPLORERS"])._EXPLORERS))
+def test_every_explorer_is_drawn_for_the_column(name):
+    import stepcourse as sc
+
+    ex = getattr(sc.widgets, name)()
+    ex.render()
+    # as wide as the book's column, no text under 9 CSS px there, and a result line to read
+    assert ex.display_size[0] == round(100 * sc.plots.COLUMN_WIDTH)
+    assert sc.plots.text_px(ex.figure) >= 9
+    assert ex.result_text()
