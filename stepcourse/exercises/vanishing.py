@@ -114,3 +114,32 @@ class Clip(Spec):
             expect_close(arr, expected["clipped"][k], rtol=1e-5, atol=1e-12, what=f"clip(...)[{k!r}]",
                          hint="one norm for all arrays together: sqrt of the sum of every squared entry; "
                               "every array is scaled by the same factor, so the direction is kept.")
+
+
+# --- Clipping as an accelerator -------------------------------------------------------------
+
+from ._core import expect_int as _expect_int  # noqa: E402
+
+
+@exercise("vanishing-clipped-steps", points=1, title="How long does clipping stay active?")
+class ClippedSteps(Spec):
+    def cases(self, rng):
+        cases = [{"x0": 8.0, "lr": 1.0, "c": 1.0}]
+        for _ in range(5):
+            c = float(rng.uniform(0.2, 3.0))
+            cases.append({"x0": float(np.arcsinh(c) + rng.uniform(1.0, 10.0)), "c": c,
+                          "lr": float(rng.uniform(0.05, 0.5) / c)})
+        return cases
+
+    def run(self, clipped_phase, case):
+        return call(clipped_phase, case["x0"], case["lr"], case["c"], what="clipped_phase(x0, lr, c)")
+
+    def compare(self, got, expected, case):
+        what = f"clipped_phase({case['x0']:.4g}, {case['lr']:.4g}, {case['c']:.4g})"
+        got = _expect_int(got, what=what)
+        if got == expected - 1:
+            raise Wrong(f"{what} = {got} is one short.", reason="one step short",
+                        hint="the last clipped step starts at a point with sinh(x) > c: round up.")
+        if got != expected:
+            raise Wrong(f"{what} = {got}, not the number of clipped steps.", reason="not the count",
+                        hint="each clipped step moves lr * c; count them until x <= arcsinh(c).")

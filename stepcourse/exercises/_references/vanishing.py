@@ -44,3 +44,16 @@ def variance_factor(case):
 def clip(case):
     clipped, norm = clip_grad_norm(case["grads"], case["max_norm"])
     return {"clipped": clipped, "norm": float(norm)}
+
+
+# --- Clipping as an accelerator -------------------------------------------------------------
+
+@reference("vanishing-clipped-steps")
+def _clipped_steps(case):
+    # run clipped gradient descent on cosh(x) - 1 and count the steps taken from |f'| > c
+    x, lr, c = case["x0"], case["lr"], case["c"]
+    count = 0
+    while np.sinh(x) > c:
+        x -= lr * c * np.sinh(x) / abs(np.sinh(x))
+        count += 1
+    return count
