@@ -6,7 +6,7 @@ import pytest
 
 import stepcourse as sc
 
-LABELS = ("lr-threshold", "lr-best", "lr-noise-floor", "lr-cosine", "lr-early-stopping")
+LABELS = ("lr-threshold", "lr-best", "lr-budget", "lr-noise-floor", "lr-cosine", "lr-early-stopping")
 
 
 def check(label, answer):
@@ -50,30 +50,105 @@ def test_threshold_answers_agree_with_the_loop():
     assert sc.minimize(p, sc.optim.SGD(lr=1.01 * lr), steps=3000).diverged
 
 
-def test_best_constant_rate():
-    assert check("lr-best", lambda mu, L: (2 / (mu + L), (L - mu) / (L + mu)))
-    assert check("lr-best", lambda mu, L: [2 / (mu + L), (L / mu - 1) / (L / mu + 1)])
-    one_over_L = check("lr-best", lambda mu, L: (1 / L, 1 - mu / L))
-    assert not one_over_L and "rate" in one_over_L.message
-    wrong_factor = check("lr-best", lambda mu, L: (2 / (mu + L), mu / L))
-    assert not wrong_factor and "contraction" in wrong_factor.message
-    assert "pair" in check("lr-best", lambda mu, L: 2 / (mu + L)).message
+def _worst_two_step(pair, mu, L):
+    x = np.linspace(mu, L, 20001)
+    return np.max(np.abs((1 - pair[0] * x) * (1 - pair[1] * x)))
+
+
+def _best_pair(mu, L):
+    # equioscillation: p(x) = ((x - c)^2 - r^2) / (c^2 - r^2) with p(mu) = -p(c)
+    c, d = (L + mu) / 2, (L - mu) / 2
+    r = d / np.sqrt(2)
+    return 1 / (c + r), 1 / (c - r)
+
+
+def test_best_rate_pair():
+    assert check("lr-best", _best_pair)
+    assert check("lr-best", lambda mu, L: _best_pair(mu, L)[::-1])  # either order
+    twice = check("lr-best", lambda mu, L: (2 / (mu + L), 2 / (mu + L)))
+    assert not twice and twice.points == 0 and "twice" in twice.message
+    assert not check("lr-best", lambda mu, L: (1 / L, 1 / mu))
+    assert "shape" in check("lr-best", lambda mu, L: 2 / (mu + L)).message
+
+
+def test_best_rate_pair_beats_every_other_pair_on_a_grid():
+    # an independent oracle: a brute-force search over pairs of rates
+    mu, L = 1.0, 10.0
+    best = _worst_two_step(_best_pair(mu, L), mu, L)
+    grid = np.linspace(0.05, 1.0, 120)
+    brute = min(_worst_two_step((a, b), mu, L) for a in grid for b in grid if a <= b)
+    assert best <= brute + 1e-9
+    assert abs(best - 1 / (2 * (5.5 / 4.5) ** 2 - 1)) < 1e-6  # 1 / T_2((L + mu) / (L - mu))
+    constant = ((L - mu) / (L + mu)) ** 2  # two steps of the best constant rate
+    assert best < constant
+
+
+def _budget(lambdas, steps):
+    grid = np.linspace(0.01, 2, 200) / np.max(lambdas)
+    errors = []
+    for lr in grid:
+        w = np.ones(len(lambdas))
+        for _ in range(steps):
+            w = w - lr * lambdas * w
+        errors.append(np.linalg.norm(w))
+    return grid[int(np.argmin(errors))]
+
+
+def test_budget():
+    assert check("lr-budget", _budget)
+    long_run = check("lr-budget", lambda lam, K: 2 / (lam[0] + lam[-1]))
+    assert not long_run and long_run.points == 0 and "many steps" in long_run.message
+    assert not check("lr-budget", lambda lam, K: np.linspace(0.01, 2, 200)[99] / lam[-1])
+
+
+def _rate_for_floor(lr, a, fraction):
+    c = fraction * lr / (2 - lr * a)  # lr'/(2 - lr' a) = c
+    return 2 * c / (1 + c * a)
 
 
 def test_noise_floor():
-    assert check("lr-noise-floor", lambda lr, a, s: lr * s**2 / (a * (2 - lr * a)))
-    small_rate_only = check("lr-noise-floor", lambda lr, a, s: lr * s**2 / (2 * a))
-    assert not small_rate_only and "stationary_spread" in small_rate_only.message
-    assert not check("lr-noise-floor", lambda lr, a, s: lr * s / (a * (2 - lr * a)))
+    assert check("lr-noise-floor", _rate_for_floor)
+    linear = check("lr-noise-floor", lambda lr, a, f: f * lr)
+    assert not linear and linear.points == 0 and "small-rate law" in linear.message
+    assert not check("lr-noise-floor", lambda lr, a, f: np.sqrt(f) * lr)
+    # the derived rate really lowers a simulated floor by the fraction
+    rng = np.random.default_rng(1)
+    lr, a, f = 1.0, 1.0, 0.5
+    floors = []
+    for rate in (lr, _rate_for_floor(lr, a, f)):
+        e, acc = 0.0, []
+        for xi in rng.normal(size=200_000):
+            e = (1 - rate * a) * e - rate * xi
+            acc.append(e * e)
+        floors.append(np.mean(acc[1000:]))
+    assert abs(floors[1] / floors[0] / f - 1) < 0.05
+
+
+def _final_spread(lr0, T, eta_min, a, s, e0, shift=0, rng=None):
+    sched = sc.schedules.cosine_annealing(lr0, T, eta_min)
+    mean, var = e0, 0.0
+    for t in range(T):
+        lr = sched(t + shift)
+        mean, var = (1 - lr * a) * mean, (1 - lr * a) ** 2 * var + (lr * s) ** 2
+    return mean**2 + var
 
 
 def test_cosine():
-    assert check("lr-cosine", lambda t, lr0, T, eta_min: sc.schedules.cosine_annealing(lr0, T, eta_min)(t))
-    assert check("lr-cosine", lambda t, lr0, T, e: e + (lr0 - e) * (1 + math.cos(math.pi * t / T)) / 2)
-    no_floor = check("lr-cosine", lambda t, lr0, T, e: lr0 * (1 + math.cos(math.pi * t / T)) / 2)
-    assert not no_floor
-    full_period = check("lr-cosine", lambda t, lr0, T, e: e + (lr0 - e) * (1 + math.cos(2 * math.pi * t / T)) / 2)
-    assert not full_period and "cosine_lr" in full_period.message
+    assert check("lr-cosine", _final_spread)
+    shifted = check("lr-cosine", lambda *args: _final_spread(*args, shift=1))
+    assert not shifted and "shifted" in shifted.cases[0].reason
+    no_start = check("lr-cosine", lambda lr0, T, m, a, s, e0: _final_spread(lr0, T, m, a, s, 0.0))
+    assert not no_start and "start" in no_start.message
+    stationary = check("lr-cosine", lambda lr0, T, m, a, s, e0: m * s**2 / (a * (2 - m * a)))
+    assert not stationary and stationary.points == 0
+    # a Monte Carlo run of the noisy recursion agrees with the exact expectation
+    rng = np.random.default_rng(2)
+    lr0, T, m, a, s, e0 = 0.8, 30, 0.0, 1.0, 0.5, 2.0
+    sched = sc.schedules.cosine_annealing(lr0, T, m)
+    e = np.full(200_000, e0)
+    for t in range(T):
+        e = (1 - sched(t) * a) * e - sched(t) * s * rng.normal(size=e.size)
+    assert abs(np.mean(e**2) / _final_spread(lr0, T, m, a, s, e0) - 1) < 0.02
 
 
 def _right_early_stop(val_losses, patience, min_delta):

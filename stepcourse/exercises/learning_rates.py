@@ -5,7 +5,8 @@ import math
 
 import numpy as np
 
-from ._core import Spec, Wrong, call, exercise, expect_close, expect_int, expect_number, expect_pair
+from ._core import (Spec, Wrong, call, exercise, expect_array, expect_close, expect_int, expect_number,
+                    expect_pair)
 
 CHAPTER = "learning_rates"
 
@@ -39,63 +40,111 @@ class Threshold(Spec):
                         hint=hint, reason="a wrong threshold")
 
 
-@exercise("lr-best", title="The best constant rate")
+@exercise("lr-best", points=2, title="Two rates in turn")
 class Best(Spec):
     def cases(self, rng):
-        return [[1.0, 10.0], [1.0, 1.0], [0.01, 100.0]] + [sorted(10 ** rng.uniform(-2, 3, 2)) for _ in range(5)]
+        return [[1.0, 10.0], [0.01, 100.0]] + [sorted(10 ** rng.uniform(-2, 3, 2)) for _ in range(4)]
 
-    def run(self, best_constant_rate, case):
-        return call(best_constant_rate, *case, what="best_constant_rate(mu, L)")
+    def run(self, best_rate_pair, case):
+        return call(best_rate_pair, *case, what="best_rate_pair(mu, L)")
 
     def compare(self, got, expected, case):
         mu, L = case
-        lr, q = expect_pair(got, what="best_constant_rate", names="lr, contraction")
-        expect_close(lr, expected["lr"], rtol=1e-6, what=f"the rate for mu={mu:.3g}, L={L:.3g}",
-                     hint="balance the two extreme factors: 1 - lr*mu = lr*L - 1.")
-        expect_close(q, expected["q"], rtol=1e-6, atol=1e-12, what=f"the contraction for mu={mu:.3g}, L={L:.3g}",
-                     hint="plug the rate into |1 - lr*mu|; in terms of kappa = L/mu it is (kappa - 1)/(kappa + 1).")
+        shown = f"best_rate_pair({mu:.3g}, {L:.3g})"
+        pair = np.sort(expect_array(got, shape=(2,), what=f"{shown} (a pair lr_1, lr_2)"))
+        if np.allclose(pair, 2 / (mu + L), rtol=1e-6):
+            raise Wrong(f"{shown}: the best constant rate twice is not the best pair; the pair "
+                        f"{tuple(np.round(expected, 6))} does better.", reason="the best constant rate "
+                        "twice is not the best pair", hint="the two-step factor (1 - lr_1 x)(1 - lr_2 x) is a "
+                        "parabola in x: make it equally large, with alternating signs, at mu, its vertex and L.")
+        expect_close(pair, expected, rtol=1e-6, what=shown,
+                     hint="1/lr = (L + mu)/2 -/+ r: choose r so that the parabola's value at mu equals minus its "
+                          "value at the vertex.")
 
 
-@exercise("lr-noise-floor", title="The noise floor")
+@exercise("lr-budget", points=2, title="The best rate for a budget of steps")
+class Budget(Spec):
+    def cases(self, rng):
+        cases = []
+        for d, K in ((2, 3), (3, 5), (2, 10), (4, 4), (3, 30)):
+            lam = np.sort(rng.uniform(0.1, 10.0, size=d))
+            cases.append({"lambdas": lam, "steps": K})
+        return cases
+
+    def run(self, best_rate_for_budget, case):
+        return call(best_rate_for_budget, case["lambdas"].copy(), case["steps"],
+                    what="best_rate_for_budget(lambdas, steps)")
+
+    def compare(self, got, expected, case):
+        lam, K = case["lambdas"], case["steps"]
+        shown = f"best_rate_for_budget({np.round(lam, 3).tolist()}, {K})"
+        lr = expect_number(got, what=shown)
+        if abs(lr - expected["lr"]) <= 1e-9 * expected["lr"]:
+            return
+        if abs(lr - 2 / (lam[0] + lam[-1])) < 1e-9:
+            raise Wrong(f"{shown} is {expected['lr']:.5g}; {lr:.5g} is the best rate for many steps.",
+                        reason="the best rate for many steps is not the best for this budget",
+                        hint="run every rate of the grid for the given number of steps and keep the best.")
+        raise Wrong(f"{shown} is {expected['lr']:.5g} (final distance {expected['distance']:.4g}); you said "
+                    f"{lr:.5g}.", reason="not the grid rate with the smallest final distance",
+                    hint="grid = np.linspace(0.01, 2, 200) / max(lambdas); start at np.ones(d); compare "
+                         "np.linalg.norm of the last iterate.")
+
+
+@exercise("lr-noise-floor", points=2, title="The rate for a lower floor")
 class NoiseFloor(Spec):
     def cases(self, rng):
         cases = []
-        for _ in range(10):
+        for _ in range(6):
             a = float(10 ** rng.uniform(-1, 1))
-            cases.append([float(rng.uniform(0.01, 1.95) / a), a, float(10 ** rng.uniform(-2, 0.5))])
+            cases.append([float(rng.uniform(0.2, 1.9) / a), a, float(rng.uniform(0.05, 0.9))])
         return cases
 
-    def run(self, stationary_spread, case):
-        return call(stationary_spread, *case, what="stationary_spread(lr, a, s)")
+    def run(self, rate_for_floor, case):
+        return call(rate_for_floor, *case, what="rate_for_floor(lr, a, fraction)")
 
     def compare(self, got, expected, case):
-        lr, a, s = case
-        expect_close(got, expected, rtol=1e-6, atol=0, what=f"stationary_spread({lr:.3g}, {a:.3g}, {s:.3g})",
-                     hint="square e_next = (1 - lr*a) e - lr*s*xi, take expectations, and set v_next = v.")
+        lr, a, fraction = case
+        shown = f"rate_for_floor({lr:.3g}, {a:.3g}, {fraction:.3g})"
+        got = expect_number(got, what=shown)
+        if abs(got - fraction * lr) < 1e-9 * lr:
+            raise Wrong(f"{shown} is {expected:.6g}; {got:.6g} is what the small-rate law says.",
+                        reason="the floor is not proportional to the rate at this rate",
+                        hint="derive the floor v = lr s^2 / (a (2 - lr a)) and solve v(new) = fraction v(lr).")
+        expect_close(got, expected, rtol=1e-6, what=shown,
+                     hint="square e_next = (1 - lr*a) e - lr*s*xi, take expectations, set v_next = v; then "
+                          "solve for the new rate.")
 
 
-@exercise("lr-cosine", title="Cosine annealing")
+@exercise("lr-cosine", points=2, title="What a cosine schedule leaves")
 class Cosine(Spec):
     def cases(self, rng):
         cases = []
-        for _ in range(4):
-            lr0, T = float(rng.uniform(0.01, 1)), int(rng.integers(5, 60))
-            eta_min = float(rng.choice([0.0, lr0 * 10 ** rng.uniform(-4, -1)]))
-            ts = sorted({0, 1, T // 2, T - 1, T, int(rng.integers(0, T))})
-            cases.append({"ts": ts, "lr0": lr0, "T": T, "eta_min": eta_min})
+        for T in (20, 50, 7, 120):
+            a = float(rng.uniform(0.5, 2.0))
+            lr0 = float(rng.uniform(0.2, 1.5) / a)
+            cases.append({"lr0": lr0, "T": T, "eta_min": float(rng.choice([0.0, lr0 / 100])), "a": a,
+                          "s": float(rng.uniform(0.1, 1.0)), "e0": float(rng.uniform(1, 3))})
         return cases
 
-    def run(self, cosine_lr, case):
-        return [call(cosine_lr, t, case["lr0"], case["T"], case["eta_min"],
-                     what="cosine_lr(t, lr0, T_max, eta_min)") for t in case["ts"]]
+    def run(self, final_spread, case):
+        return call(final_spread, case["lr0"], case["T"], case["eta_min"], case["a"], case["s"], case["e0"],
+                    what="final_spread(lr0, T_max, eta_min, a, s, e0)")
 
     def compare(self, got, expected, case):
-        if type(got) is not list or len(got) != len(expected):
-            raise Wrong("unexpected result", reason="unexpected result")
-        for t, value, want in zip(case["ts"], got, expected):
-            expect_close(value, want, rtol=1e-9, atol=1e-15,
-                         what=f"cosine_lr({t}, {case['lr0']:.3g}, {case['T']}, {case['eta_min']:.3g})",
-                         hint="at t = 0 the rate is lr0, at t = T_max it is eta_min, half-way it is their mean.")
+        shown = (f"final_spread(lr0={case['lr0']:.3g}, T_max={case['T']}, eta_min={case['eta_min']:.3g}, "
+                 f"a={case['a']:.3g}, s={case['s']:.3g}, e0={case['e0']:.3g})")
+        got = expect_number(got, what=shown)
+        if abs(got / expected["shifted"] - 1) < 1e-9 and abs(expected["value"] / expected["shifted"] - 1) > 1e-6:
+            raise Wrong(f"{shown} is {expected['value']:.6g}; you used the rate of step t + 1 at step t.",
+                        reason="the schedule is shifted by one step",
+                        hint="the first step uses lr0 (t = 0), the last one t = T_max - 1.")
+        if abs(got / expected["no_start"] - 1) < 1e-9 and abs(expected["value"] / expected["no_start"] - 1) > 1e-6:
+            raise Wrong(f"{shown} is {expected['value']:.6g}; the start e0 is missing.",
+                        reason="the initial error is missing", hint="E e^2 = (E e)^2 + Var e; E e starts at e0.")
+        expect_close(got, expected["value"], rtol=1e-8, what=shown,
+                     hint="m_next = (1 - lr_t a) m and v_next = (1 - lr_t a)^2 v + lr_t^2 s^2 from m = e0, v = 0; "
+                          "return m^2 + v.")
 
 
 @exercise("lr-early-stopping", title="When to stop")
