@@ -188,7 +188,7 @@ def gradient_field_explorer(problem=None, x: Optional[float] = None, y: Optional
                   "y": Slider(values=s.ys, value=s.static_y[4] if y is None else y, label="point y",
                               static=s.static_y)},
         compute=partial(field_compute, s), draw=field_draw, update=field_update, result=field_result,
-        figsize=(plots.COLUMN_WIDTH, 3.5),
+        figsize=(plots.COLUMN_WIDTH, 3.5), static_scale=1.0,
         title="Gradient explorer: steepest ascent, level sets and directional derivatives",
         alt=("Left: contour lines of the loss with a movable point. An orange arrow shows the gradient, a dashed "
              "blue arrow the negative gradient, and a black curve the level set through the point; the arrow "
