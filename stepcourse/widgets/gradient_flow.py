@@ -127,7 +127,8 @@ def gradient_flow_explorer(depth: int = 10, activation: str = "sigmoid", init: s
             "residual": Toggle(value=residual, label="residual connections"),
         },
         compute=partial(flow_compute, setup), draw=flow_draw, update=flow_update, result=flow_result,
-        figsize=(plots.COLUMN_WIDTH, 5.2), static_scale=1.0, title="Gradient-flow lab: what reaches each layer of a fresh network",
+        figsize=(plots.COLUMN_WIDTH, 5.2), static_scale=1.0,
+        title="Gradient-flow lab: what reaches each layer of a fresh network",
         alt=("Three log-scale panels against the layer number of a fresh network on a batch of digits: the "
              "spread of each layer's activations, the size of the back-propagated gradient and the size of the "
              "weight gradient. Sigmoid and the standard initialization make the curves fall steeply towards "
