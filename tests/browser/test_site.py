@@ -117,10 +117,15 @@ MEASURE = r"""
   const figures = [];
   document.querySelectorAll("article img").forEach((img) => {
     const src = img.currentSrc || img.src || "";
+    // a figure drawn at 2x for high-density screens states its CSS size (style or width attribute)
+    const styled = img.style.width.endsWith("px") ? parseFloat(img.style.width) : NaN;
     const attr = parseFloat(img.getAttribute("width") || "");
-    const natural = attr > 0 ? attr : img.naturalWidth;
+    const natural = styled > 0 ? styled : attr > 0 ? attr : img.naturalWidth;
     const shown = img.getBoundingClientRect().width;
-    figures.push({where: where(img), src: src.startsWith("data:") ? src.slice(0, 30) : src.split("/").pop(),
+    const r = img.getBoundingClientRect();
+    const ratio = img.naturalWidth && img.naturalHeight && r.height ?
+      (r.width / r.height) / (img.naturalWidth / img.naturalHeight) : 1;
+    figures.push({where: where(img), aspect: Math.round(ratio * 1000) / 1000, src: src.startsWith("data:") ? src.slice(0, 30) : src.split("/").pop(),
                   natural, shown: Math.round(shown * 10) / 10, frame: img.classList.contains("sc-frame"),
                   vector: /\.svg($|[?#])/.test(src) || src.startsWith("data:image/svg"),
                   visible: shown > 0});
@@ -475,11 +480,14 @@ def test_figures_are_shown_near_their_natural_size(survey):
                 continue
             if not f["visible"]:
                 continue  # inside a closed solution
+            if abs(f["aspect"] - 1) > 0.02:
+                out.append(f"figure {f['src']} in {f['where']} is distorted (aspect x{f['aspect']})")
             if f["shown"] < MIN_FIGURE_SCALE * f["natural"]:
                 out.append(f"figure {f['src']} in {f['where']} is shown {f['shown']:.0f} px wide, "
                            f"{f['shown'] / f['natural']:.0%} of its {f['natural']:.0f} px")
         return out
     problems = _each(survey, check, widths=(LAPTOP,))
+    problems += [p for p in _each(survey, lambda e: [m for m in check(e) if "distorted" in m], widths=(390,))]
     assert not problems, "\n".join(problems)
 
 
