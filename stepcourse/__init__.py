@@ -19,7 +19,7 @@ _SUBMODULES = {
     "gradcheck", "boosting", "rangetest", "plots", "widgets", "exercises", "cli",
     "batching", "noise", "momentum",
     "smoothness", "curvature", "momentum_roots",
-    "counterexamples", "batch_scaling", "clipping",
+    "counterexamples", "batch_scaling", "clipping", "normalization",
 }
 
 # Flat names: attribute -> (module, name in module).

@@ -36,6 +36,7 @@ from __future__ import annotations
 from .ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 from .losses import AbsoluteError, Huber, LogLoss, SquaredError, get_loss
 from .trees import LEAF, RegressionTree, check_random_state
+from .second_order import SecondOrderBoostingClassifier, leaf_weight, split_gain  # noqa: F401
 
 __all__ = [
     "RegressionTree", "SquaredError", "AbsoluteError", "Huber", "LogLoss", "get_loss",
