@@ -98,3 +98,53 @@ def test_early_stopping():
     assert not no_patience and "patience" in no_patience.hint
     as_float = check("boosting-early-stopping", lambda losses, patience: float(np.argmin(losses) + 1))
     assert not as_float and "whole number" in as_float.message
+
+
+def test_xgb_gain():
+    # independent oracle: the gain as the drop of the log-loss's second-order objective, with each
+    # leaf's best value found on a fine grid
+    def by_grid(y, F, left, lam, gamma):
+        left = np.asarray(left, dtype=bool)
+        p = 1 / (1 + np.exp(-F))
+        g, h = p - y, p * (1 - p)
+        ws = np.linspace(-20, 20, 400001)
+
+        def best(m):
+            return np.min(g[m].sum() * ws + 0.5 * (h[m].sum() + lam) * ws ** 2)
+
+        return best(np.ones_like(left)) - best(left) - best(~left) - gamma
+
+    def right(y, F, left, lam, gamma):
+        left = np.asarray(left, dtype=bool)
+        p = 1 / (1 + np.exp(-F))
+        g, h = p - y, p * (1 - p)
+
+        def score(m):
+            return g[m].sum() ** 2 / (h[m].sum() + lam)
+
+        return 0.5 * (score(left) + score(~left) - score(np.ones_like(left))) - gamma
+
+    rng = np.random.default_rng(3)
+    y, F = (rng.random(12) < 0.5).astype(float), rng.normal(size=12)
+    left = rng.random(12) < 0.5
+    assert abs(by_grid(y, F, left, 0.7, 0.2) - right(y, F, left, 0.7, 0.2)) < 1e-6
+    # the hand case of the chapter: four points at F = 0, lambda = 1, gamma = 0.1
+    hand = right(np.array([1.0, 1.0, 0.0, 1.0]), np.zeros(4), [True, True, False, False], 1.0, 0.1)
+    assert abs(hand - (1 / 12 - 1 / 10)) < 1e-12
+    assert check("boosting-xgb-gain", right)
+    no_gamma = check("boosting-xgb-gain", lambda y, F, left, lam, gamma: right(y, F, left, lam, 0.0))
+    assert not no_gamma and no_gamma.points == 0 and "gamma" in no_gamma.message
+    no_half = check("boosting-xgb-gain",
+                    lambda y, F, left, lam, gamma: 2 * right(y, F, left, lam, 0.0) - gamma)
+    assert not no_half and no_half.points == 0 and "1/2" in no_half.message
+
+    def first_order(y, F, left, lam, gamma):
+        left = np.asarray(left, dtype=bool)
+        g = 1 / (1 + np.exp(-F)) - y
+
+        def score(m):
+            return g[m].sum() ** 2 / (m.sum() + lam)
+
+        return 0.5 * (score(left) + score(~left) - score(np.ones_like(left))) - gamma
+
+    assert not check("boosting-xgb-gain", first_order)

@@ -121,3 +121,27 @@ def test_clip():
 
     wrong = check("vanishing-clip", in_place)
     assert not wrong and "changed the gradients" in wrong.message
+
+
+def test_equilibrium_norm():
+    # independent oracle: simulate SGD with weight decay on a weight whose gradient is orthogonal
+    # to it with norm G / ||w||, in a random direction each step, and read the norm it settles at
+    def simulated(lr, wd, G, steps=20000):
+        rng = np.random.default_rng(0)
+        w = rng.normal(size=5)
+        for _ in range(steps):
+            d = rng.normal(size=5)
+            d -= (d @ w) / (w @ w) * w
+            w = (1 - lr * wd) * w - lr * G / np.linalg.norm(w) * d / np.linalg.norm(d)
+        return np.linalg.norm(w)
+
+    def right(lr, wd, G):
+        return (lr * G * G / (wd * (2 - lr * wd))) ** 0.25
+
+    assert abs(simulated(0.5, 0.6, 1.3) / right(0.5, 0.6, 1.3) - 1) < 1e-6
+    assert check("vanishing-equilibrium-norm", right)
+    approx = check("vanishing-equilibrium-norm", lambda lr, wd, G: (lr * G * G / (2 * wd)) ** 0.25)
+    assert not approx and approx.points < 2 and "approximation" in approx.message
+    square = check("vanishing-equilibrium-norm", lambda lr, wd, G: right(lr, wd, G) ** 2)
+    assert not square and square.points == 0 and "square" in square.message
+    assert not check("vanishing-equilibrium-norm", lambda lr, wd, G: None)

@@ -126,3 +126,42 @@ class EarlyStopping(Spec):
                     "keep the trees up to that best stage.")
             raise Wrong(f"with patience={case['patience']} keep {expected} trees; you said {got}.",
                         reason="a wrong number of trees", hint=hint)
+
+
+# --- Second-order boosting ------------------------------------------------------------------
+
+@exercise("boosting-xgb-gain", points=2, title="The XGBoost split gain for the log-loss")
+class XGBGain(Spec):
+    def cases(self, rng):
+        cases = [{"y": np.array([1.0, 1.0, 0.0, 1.0]), "F": np.zeros(4),
+                  "left": [True, True, False, False], "reg_lambda": 1.0, "gamma": 0.1}]
+        for _ in range(5):
+            n = int(rng.integers(6, 20))
+            left = rng.random(n) < 0.5
+            left[0], left[1] = True, False
+            cases.append({"y": (rng.random(n) < 0.5).astype(float), "F": rng.normal(0, 1.5, n),
+                          "left": [bool(b) for b in left], "reg_lambda": float(rng.uniform(0.2, 3)),
+                          "gamma": float(rng.uniform(0.05, 0.5))})
+        return cases
+
+    def run(self, xgb_gain, case):
+        return call(xgb_gain, case["y"].copy(), case["F"].copy(), list(case["left"]),
+                    case["reg_lambda"], case["gamma"],
+                    what="xgb_gain(y, F, left, reg_lambda, gamma)")
+
+    def compare(self, got, expected, case):
+        what = "xgb_gain(y, F, left, reg_lambda, gamma)"
+        value = expect_number(got, what=what)
+        gamma = case["gamma"]
+        if abs(value - expected) <= 1e-8 * max(1.0, abs(expected)):
+            return
+        if abs(value - (expected + gamma)) < 1e-8:
+            raise Wrong(f"{what} is {expected:.6g}; {value:.6g} leaves out gamma.",
+                        reason="gamma is missing", hint="a split adds a leaf, which costs gamma.")
+        if abs(value - (2 * (expected + gamma) - gamma)) < 1e-8:
+            raise Wrong(f"{what} is {expected:.6g}; {value:.6g} misses the factor 1/2.",
+                        reason="the factor 1/2 is missing",
+                        hint="the best objective of a leaf is -G^2 / (2 (H + lambda)).")
+        raise Wrong(f"{what} is {expected:.6g}, not {value:.6g}.", reason="a wrong gain",
+                    hint="g = p - y and h = p (1 - p) with p = 1 / (1 + exp(-F)); sum them over the "
+                         "left points, the right points and all points.")

@@ -143,3 +143,38 @@ class ClippedSteps(Spec):
         if got != expected:
             raise Wrong(f"{what} = {got}, not the number of clipped steps.", reason="not the count",
                         hint="each clipped step moves lr * c; count them until x <= arcsinh(c).")
+
+
+# --- Batch normalization beyond initialization ----------------------------------------------
+
+@exercise("vanishing-equilibrium-norm", points=2, title="The equilibrium norm under weight decay")
+class EquilibriumNorm(Spec):
+    def cases(self, rng):
+        cases = [{"lr": 0.5, "weight_decay": 0.01, "G": 0.35}]
+        for k in range(5):
+            lr = float(rng.uniform(0.05, 1.0))
+            # two cases where lr * weight_decay is far from small, so the approximation fails
+            prod = float(rng.uniform(0.3, 1.5)) if k < 2 else float(rng.uniform(1e-4, 1e-2))
+            cases.append({"lr": lr, "weight_decay": prod / lr, "G": float(rng.uniform(0.1, 3.0))})
+        return cases
+
+    def run(self, equilibrium_norm, case):
+        return call(equilibrium_norm, case["lr"], case["weight_decay"], case["G"],
+                    what="equilibrium_norm(lr, weight_decay, G)")
+
+    def compare(self, got, expected, case):
+        lr, wd, G = case["lr"], case["weight_decay"], case["G"]
+        what = f"equilibrium_norm({lr:.4g}, {wd:.4g}, {G:.4g})"
+        value = expect_number(got, what=what)
+        if abs(value / expected - 1) <= 1e-6:
+            return
+        if abs(value / (lr * G * G / (2 * wd)) ** 0.25 - 1) < 1e-6:
+            raise Wrong(f"{what} is {expected:.6g}; {value:.6g} is the small-lr * weight_decay "
+                        f"approximation.", reason="the approximation, not the fixed point",
+                        hint="keep the (lr * weight_decay)^2 term of (1 - lr * weight_decay)^2.")
+        if abs(value / expected ** 2 - 1) < 1e-6:
+            raise Wrong(f"{what} is {expected:.6g}; {value:.6g} is its square.",
+                        reason="the squared norm", hint="the fixed point gives ||w||^4: take a fourth root.")
+        expect_close(value, expected, rtol=1e-6, what=what,
+                     hint="write ||w'||^2 from ||w||^2 using g orthogonal to w and ||g|| = G / ||w||, "
+                          "then set ||w'|| = ||w||.")

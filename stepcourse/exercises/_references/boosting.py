@@ -44,3 +44,23 @@ def early_stopping(case):
             if waited >= case["patience"]:
                 break
     return best_at + 1
+
+
+# --- Second-order boosting ------------------------------------------------------------------
+
+@reference("boosting-xgb-gain")
+def _xgb_gain(case):
+    # the gain as the drop of the minimized second-order objective, each leaf minimized numerically
+    from scipy.optimize import minimize_scalar
+
+    y, F, lam = case["y"], case["F"], case["reg_lambda"]
+    left = np.asarray(case["left"], dtype=bool)
+    p = 1 / (1 + np.exp(-F))
+    g, h = p - y, p * (1 - p)
+
+    def best(mask):
+        obj = minimize_scalar(lambda w: np.sum(g[mask] * w + 0.5 * h[mask] * w * w) + 0.5 * lam * w * w,
+                              bracket=(-1.0, 1.0), tol=1e-12)
+        return obj.fun
+
+    return float(best(np.ones_like(left)) - best(left) - best(~left) - case["gamma"])

@@ -57,3 +57,18 @@ def _clipped_steps(case):
         x -= lr * c * np.sinh(x) / abs(np.sinh(x))
         count += 1
     return count
+
+
+# --- Batch normalization beyond initialization ----------------------------------------------
+
+@reference("vanishing-equilibrium-norm")
+def _equilibrium_norm(case):
+    # iterate the norm map of SGD with weight decay on a scale-invariant weight to its fixed point
+    lr, wd, G = case["lr"], case["weight_decay"], case["G"]
+    r = 1.0
+    for _ in range(200000):
+        new = np.sqrt((1 - lr * wd) ** 2 * r * r + (lr * G / r) ** 2)
+        if abs(new - r) <= 1e-15 * r:
+            break
+        r = new
+    return float(r)
