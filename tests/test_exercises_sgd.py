@@ -89,7 +89,7 @@ RIGHT = {
 def test_each_sgd_chapter_has_at_least_four_exercises_and_all_are_registered():
     registry = sc.exercises.registry()
     labels = {k for k in registry if k.startswith("sgd-")}
-    assert labels == set(RIGHT)
+    assert set(RIGHT) <= labels
     for chapter in ("sgd_batches", "sgd_momentum_adaptive"):
         assert sum(registry[k].chapter == chapter for k in labels) >= 4
 

@@ -237,7 +237,7 @@ class Nesterov(_Trajectory):
         d, mu = len(case["w0"]), case["momentum"]
         got = expect_array(got, shape=(case["steps"] + 1, d), what=f"the look-ahead points for d={d}, momentum={mu}")
         expect_close(got, expected, rtol=1e-9, atol=1e-12, what=f"the look-ahead points for d={d}, momentum={mu}",
-                     hint="v = mu * v - lr * grad(theta + mu * v); theta = theta + v; record theta + mu * v.")
+                     hint="v = momentum * v - lr * grad(w + momentum * v); w = w + v; record w + momentum * v.")
 
 
 @exercise("sgd-nesterov-limit", points=2, title="How much momentum may a rate have?", chapter=MOMENTUM)
