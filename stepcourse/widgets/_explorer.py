@@ -273,8 +273,11 @@ class Explorer:
         In a notebook: the fallback, then the live widget. In the book build
         (:func:`static_export_enabled`): the live widget with the static export as its ``text/html``.
         """
-        live = dict(self.widget._repr_mimebundle_() or {})
-        live["text/plain"] = repr(self)
+        # The view bundle, written out rather than asked of the widget: ipywidgets 7.7 (Colab) widgets
+        # have no _repr_mimebundle_; both versions render this one.
+        live = {"text/plain": repr(self),
+                "application/vnd.jupyter.widget-view+json": {"version_major": 2, "version_minor": 0,
+                                                             "model_id": self.widget.model_id}}
         if static_export_enabled():
             live["text/html"] = self.to_html()
             return [(live, {})]

@@ -25,9 +25,6 @@ def test_the_package_accepts_colabs_ipywidgets():
     assert tuple(int(x) for x in low.split(".")[:2]) <= (7, 7), spec
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Explorer.display_bundles calls Widget._repr_mimebundle_, which ipywidgets 7.7 (Colab) lacks; "
-    "build the view bundle from widget.model_id instead (remove this mark when it does)"))
 def test_an_explorer_displays_without_ipywidgets_8_only_api(monkeypatch):
     ipywidgets = pytest.importorskip("ipywidgets")
     import stepcourse as sc
