@@ -20,6 +20,7 @@ _SUBMODULES = {
     "batching", "noise", "momentum",
     "smoothness", "curvature", "momentum_roots",
     "counterexamples", "batch_scaling", "clipping", "normalization",
+    "experiment",
 }
 
 # Flat names: attribute -> (module, name in module).
