@@ -72,7 +72,7 @@ class Loop(Spec):
                           "norm(w_steps) / norm(w_{steps - 1}).")
 
 
-@exercise("steps-count", title="Predict the number of steps")
+@exercise("steps-count", points=2, title="Predict the number of steps")
 class Count(Spec):
     # A case is a batch of settings; a setting that never converges (answer None) always comes with
     # one that does, so the stub (which returns None) passes no case.
