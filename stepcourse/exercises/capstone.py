@@ -1,0 +1,109 @@
+"""Exercise specs of the capstone chapter (references: :mod:`._references.capstone`)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Spec, Wrong, call, exercise, expect_array, expect_close, expect_int, expect_pair
+
+CHAPTER = "capstone"
+
+
+def _splits(rng, blank: bool):
+    """Three parts whose statistics differ a lot, so a leak of validation or test rows shows; with
+    ``blank``, one feature is 0 on every training row (like a pixel that is always blank)."""
+    d = int(rng.integers(3, 7))
+    n_train, n_val, n_test = (int(k) for k in rng.integers(8, 40, size=3))
+    center, scale = rng.normal(0, 5, d), 10 ** rng.uniform(-1, 1.5, d)
+    shift = rng.normal(0, 3, d) * scale                  # the later parts drift away from training
+    X_train = center + scale * rng.normal(size=(n_train, d))
+    X_val = center + shift + 2 * scale * rng.normal(size=(n_val, d))
+    X_test = center - shift + 3 * scale * rng.normal(size=(n_test, d))
+    if blank:
+        j = int(rng.integers(d))
+        X_train[:, j] = 0.0                              # exactly constant: its std is exactly 0
+        X_val[:, j] = rng.normal(size=n_val)
+    return {"X_train": X_train, "X_val": X_val, "X_test": X_test}
+
+
+@exercise("capstone-standardize", points=2, title="Standardize without a leak")
+class Standardize(Spec):
+    RAW_CONSTANT = ("a feature constant on the training set was divided by a zero standard deviation",
+                    "where the training standard deviation is 0, divide by 1 instead (np.where(std > 0, std, 1)).")
+
+    def cases(self, rng):
+        return [_splits(rng, blank=i % 2 == 0) for i in range(6)]
+
+    def run(self, standardize_splits, case):
+        given = {k: case[k].copy() for k in ("X_train", "X_val", "X_test")}
+        out = call(standardize_splits, given["X_train"], given["X_val"], given["X_test"],
+                   what="standardize_splits(X_train, X_val, X_test)")
+        changed = any(not np.array_equal(given[k], case[k]) for k in given)
+        return {"out": out, "changed": changed}
+
+    def compare(self, got, expected, case):
+        what = "standardize_splits(X_train, X_val, X_test)"
+        if got["changed"]:
+            raise Wrong(f"{what} changed the arrays it was given.", reason="an input array was changed in place",
+                        hint="`(X - mean) / std` makes a new array; `X -= mean` changes the caller's.")
+        parts = expect_pair(got["out"], 3, what=what, names="X_train_s, X_val_s, X_test_s")
+        names = ("X_train", "X_val", "X_test")
+        constant = bool(np.any(np.ptp(case["X_train"], axis=0) == 0))
+        try:
+            finite = all(np.all(np.isfinite(np.asarray(p, dtype=float))) for p in parts)
+        except (TypeError, ValueError):
+            finite = True                                # expect_array below says what is wrong
+        if constant and not finite:
+            reason, hint = self.RAW_CONSTANT
+            raise Wrong(f"{what}: {reason}.", reason=reason, hint=hint)
+        arrays = [expect_array(p, shape=case[k].shape, what=f"the scaled {k}") for p, k in zip(parts, names)]
+        right = expected["right"]
+        if all(np.allclose(a, e, rtol=1e-8, atol=1e-10) for a, e in zip(arrays, right)):
+            return
+        mistakes = (
+            ("pooled", "the mean and standard deviation came from all the rows, validation and test included",
+             "a leak: fit the statistics on X_train alone, then apply them to all three parts."),
+            ("own", "each part was scaled with its own statistics",
+             "the validation and test parts must use the training mean and standard deviation, not their own."),
+            ("ddof1", "the standard deviation is the n - 1 (sample) one",
+             "use the population standard deviation, X_train.std(axis=0) (ddof=0), as sc.data.Standardizer does."),
+        )
+        for key, reason, hint in mistakes:
+            if all(np.allclose(a, e, rtol=1e-8, atol=1e-10, equal_nan=True) for a, e in zip(arrays, expected[key])):
+                raise Wrong(f"{what}: {reason}.", reason=reason, hint=hint)
+        for name, a, e in zip(names, arrays, right):
+            expect_close(a, e, rtol=1e-8, atol=1e-10, what=f"the scaled {name}",
+                         hint="mean and std of X_train over its rows (axis=0); (X - mean) / std for every part.")
+
+
+@exercise("capstone-sweep", title="Predict, then run: when the sweep passes a rate")
+class Sweep(Spec):
+    def cases(self, rng):
+        cases = [[1e-5, 10.0, 120, 0.3], [1e-4, 1.0, 50, 0.5]]
+        for _ in range(6):
+            lr_min = float(10 ** rng.uniform(-7, -3))
+            lr_max = float(lr_min * 10 ** rng.uniform(2, 8))
+            steps = int(rng.integers(10, 300))
+            # halfway between two rates of the sweep's upper half: a rate on the grid would make the
+            # count hang on rounding, and in the upper half an exponent k / steps miscounts
+            m = int(rng.integers(-(-steps // 2), steps - 1))
+            ratio = (lr_max / lr_min) ** (1 / (steps - 1))
+            cases.append([lr_min, lr_max, steps, float(lr_min * ratio ** (m + 0.5))])
+        return cases
+
+    def run(self, steps_below, case):
+        return call(steps_below, *case, what="steps_below(lr_min, lr_max, steps, lr)")
+
+    def compare(self, got, expected, case):
+        lr_min, lr_max, steps, lr = case
+        what = f"steps_below({lr_min:.3g}, {lr_max:.3g}, {steps}, {lr:.3g})"
+        k = expect_int(got, what=what, hint="a number of steps is a whole number.")
+        want = expected["count"]
+        if k == want:
+            return
+        hint = ("step k (from 0) uses lr_min * r**k with r = (lr_max / lr_min) ** (1 / (steps - 1)); count "
+                "the k whose rate is at most lr.")
+        if k == expected["over_steps"]:
+            hint = "the last step uses lr_max exactly, so the exponent is k / (steps - 1), not k / steps."
+        elif abs(k - want) == 1:
+            hint = "off by one: steps count from k = 0, whose rate is lr_min itself."
+        raise Wrong(f"{what} should be {want}; you said {k}.", reason="a wrong number of steps", hint=hint)

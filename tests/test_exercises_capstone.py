@@ -1,0 +1,141 @@
+"""The capstone chapter's exercise checks: right answers pass, plausible mistakes get a useful message.
+
+The oracles here are written independently of the references: the standardization through
+``sc.data.Standardizer`` (the package's own), the sweep through the rates a real range test takes.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import stepcourse as sc
+from stepcourse.exercises import _core
+
+LABELS = ("capstone-standardize", "capstone-sweep")
+
+
+def check(label, answer):
+    return sc.exercises.check(label, answer, quiet=True)
+
+
+def test_labels_are_registered_for_the_chapter():
+    reg = sc.exercises.registry()
+    for label in LABELS:
+        assert reg[label].chapter == "capstone"
+    assert reg["capstone-standardize"].points == 2 and reg["capstone-sweep"].points == 1
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_an_empty_stub_fails_politely(label):
+    def stub(*args):
+        ...
+
+    result = check(label, stub)
+    assert not result and result.points == 0 and "None" in result.message
+    assert not check(label, ...)
+
+
+# -- standardize without a leak ----------------------------------------------------------------------
+
+def oracle_standardize(X_train, X_val, X_test):
+    s = sc.data.Standardizer().fit(X_train)
+    return s.transform(X_train), s.transform(X_val), s.transform(X_test)
+
+
+def test_standardize_oracle_passes_on_many_seeds():
+    spec = sc.exercises.registry()["capstone-standardize"]
+    for seed in range(10):
+        for case in spec.cases(_core.case_rng(spec.label, seed)):
+            got = _core.run_case(spec, oracle_standardize, sc.exercises._plain.encode(case))
+            assert _core.judge_case(spec, got, case).passed
+
+
+def test_standardize_cases_can_tell_a_leak_and_a_blank_feature():
+    spec = sc.exercises.registry()["capstone-standardize"]
+    cases = spec.cases(_core.case_rng(spec.label, 3))
+    blank = [c for c in cases if np.any(np.ptp(c["X_train"], axis=0) == 0)]
+    assert len(blank) == 3
+    for c in cases:
+        pooled = np.vstack([c["X_train"], c["X_val"], c["X_test"]])
+        # the validation and test rows move the statistics: a leak changes the scaled training set
+        assert not np.allclose(pooled.mean(axis=0), c["X_train"].mean(axis=0), atol=0.1)
+
+
+def test_standardize_names_the_leak():
+    def leak(a, b, c):
+        s = sc.data.Standardizer().fit(np.vstack([a, b, c]))
+        return s.transform(a), s.transform(b), s.transform(c)
+
+    result = check("capstone-standardize", leak)
+    assert not result and result.tests_passed == 0 and "all the rows" in result.message
+    assert "leak" in result.hint
+
+
+def test_standardize_names_own_statistics_sample_std_and_blank_features():
+    def own(a, b, c):
+        return tuple(sc.data.Standardizer().fit_transform(x) for x in (a, b, c))
+
+    result = check("capstone-standardize", own)
+    assert not result and result.tests_passed == 0 and "its own statistics" in result.message
+
+    def sample_std(a, b, c):
+        m, s = a.mean(axis=0), a.std(axis=0, ddof=1)
+        s = np.where(s > 0, s, 1.0)
+        return tuple((x - m) / s for x in (a, b, c))
+
+    result = check("capstone-standardize", sample_std)
+    assert not result and "n - 1" in result.message
+
+    def no_guard(a, b, c):
+        m, s = a.mean(axis=0), a.std(axis=0)
+        with np.errstate(all="ignore"):
+            return tuple((x - m) / s for x in (a, b, c))
+
+    result = check("capstone-standardize", no_guard)
+    assert not result and result.tests_passed == 3 and "zero standard deviation" in result.message
+
+
+def test_standardize_catches_in_place_changes():
+    def in_place(a, b, c):
+        s = sc.data.Standardizer().fit(a)
+        for x in (a, b, c):
+            x -= s.mean_
+            x /= s.scale_
+        return a, b, c
+
+    result = check("capstone-standardize", in_place)
+    assert not result and "changed" in result.message
+
+
+# -- the sweep ---------------------------------------------------------------------------------------
+
+def oracle_steps_below(lr_min, lr_max, steps, lr):
+    rt_lrs = sc.schedules.exponential(lr_min, gamma=(lr_max / lr_min) ** (1 / (steps - 1))).lrs(steps)
+    return int(np.sum(rt_lrs <= lr))
+
+
+def test_sweep_oracle_is_what_a_range_test_takes():
+    rt = sc.lr_range_test(sc.problems.parabola(curvature=1e-3), lr_min=1e-5, lr_max=10.0, steps=120)
+    assert rt.stopped_at is None and len(rt.lrs) == 120
+    assert oracle_steps_below(1e-5, 10.0, 120, 0.3) == int(np.sum(rt.lrs <= 0.3)) == 89
+
+
+def test_sweep_oracle_passes_on_many_seeds():
+    assert check("capstone-sweep", oracle_steps_below)
+    spec = sc.exercises.registry()["capstone-sweep"]
+    for seed in range(10):
+        for case in spec.cases(_core.case_rng(spec.label, seed)):
+            got = _core.run_case(spec, oracle_steps_below, sc.exercises._plain.encode(case))
+            assert _core.judge_case(spec, got, case).passed
+
+
+def test_sweep_names_the_typical_mistakes():
+    off_by_one = check("capstone-sweep", lambda a, b, n, lr: oracle_steps_below(a, b, n, lr) - 1)
+    assert not off_by_one and off_by_one.tests_passed == 0 and "off by one" in off_by_one.hint
+
+    def over_steps(a, b, n, lr):
+        return math.floor(math.log(lr / a) / math.log((b / a) ** (1 / n))) + 1
+
+    wrong = check("capstone-sweep", over_steps)
+    assert not wrong and wrong.tests_passed == 0 and "k / (steps - 1)" in wrong.hint
+    assert not check("capstone-sweep", lambda a, b, n, lr: 0.5 + oracle_steps_below(a, b, n, lr))
