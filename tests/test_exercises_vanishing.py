@@ -9,7 +9,8 @@ def check(label, answer):
     return sc.exercises.check(label, answer, quiet=True)
 
 
-LABELS = ("vanishing-sigmoid-prime", "vanishing-layer-backward", "vanishing-variance-factor", "vanishing-clip")
+LABELS = ("vanishing-sigmoid-prime", "vanishing-layer-backward", "vanishing-variance-factor", "vanishing-clip",
+          "vanishing-leaky-he")
 
 
 def test_labels_are_registered():
@@ -58,7 +59,7 @@ def test_layer_backward():
         return d_out @ W.T, h.T @ d_out, d_out.sum(axis=0)
 
     wrong = check("vanishing-layer-backward", no_derivative)
-    assert not wrong and "sigmoid" in wrong.message and "f'" in wrong.hint
+    assert not wrong and "sigmoid" in wrong.message and "phi'" in wrong.hint
 
     def mean_not_sum(h, W, b, d_out, activation):
         dh, dW, db = _reference_backward(h, W, b, d_out, activation)
@@ -121,6 +122,36 @@ def test_clip():
 
     wrong = check("vanishing-clip", in_place)
     assert not wrong and "changed the gradients" in wrong.message
+
+
+def test_leaky_he():
+    assert check("vanishing-leaky-he", lambda n, a: 2 / ((1 + a * a) * n))
+    relu = check("vanishing-leaky-he", lambda n, a: 2 / n)
+    assert not relu and relu.points == 0 and "ReLU" in relu.message
+    linear_slope = check("vanishing-leaky-he", lambda n, a: 2 / ((1 + a) * n))
+    assert not linear_slope and linear_slope.points == 0 and "squared" in linear_slope.message
+    assert not check("vanishing-leaky-he", lambda n, a: 1 / n)
+
+
+def test_leaky_he_keeps_a_deep_network_at_scale():
+    # an independent oracle: 20 leaky-ReLU layers keep the second moment of the signal with the
+    # derived variance, and inflate it by (1 + a^2) per layer with ReLU's 2 / n_in
+    def second_moment_ratio(var_w, n=512, a=0.3, depth=20):
+        rng = np.random.default_rng(0)
+        h = rng.normal(size=(500, n))
+        start = np.mean(h**2)
+        for _ in range(depth):
+            z = h @ rng.normal(scale=np.sqrt(var_w), size=(n, n))
+            h = np.where(z > 0, z, a * z)
+        return np.mean(h**2) / start
+
+    assert 0.6 < second_moment_ratio(2 / ((1 + 0.09) * 512)) < 1.6
+    assert second_moment_ratio(2 / 512) > 3
+
+
+def test_sigmoid_prime_must_survive_large_inputs():
+    overflowing = check("vanishing-sigmoid-prime", lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2)
+    assert not overflowing and "NaN" in overflowing.message
 
 
 def test_equilibrium_norm():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Spec, Wrong, call, exercise, expect_array, expect_close, expect_number
+from ._core import Spec, Wrong, call, exercise, expect_array, expect_close, expect_int, expect_number
 
 CHAPTER = "boosting"
 
@@ -36,35 +36,37 @@ class PseudoResidual(Spec):
                      hint="with u = y - F: dL/du = u / (1 + u**2), and du/dF = -1.")
 
 
-@exercise("boosting-one-stage", title="One stage by hand")
+@exercise("boosting-one-stage", points=2, title="How many stages halve the error?")
 class OneStage(Spec):
     def cases(self, rng):
         cases = []
-        for n, lr in ((30, 0.1), (60, 0.5), (45, 1.0)):
+        for n, lr, depth in ((30, 0.1, 1), (60, 0.2, 2), (45, 0.05, 2), (40, 0.1, 3)):
             x = np.sort(rng.uniform(0, 5, size=n))[:, None]
-            y = np.sin(x[:, 0]) + 0.2 * rng.normal(size=n)
-            cases.append({"x": x, "y": y, "F": np.full(n, y.mean()) + 0.3 * rng.normal(size=n), "lr": lr})
+            y = np.sin(x[:, 0]) + 0.5 * x[:, 0] + 0.2 * rng.normal(size=n)
+            cases.append({"x": x, "y": y, "lr": lr, "max_depth": depth})
         return cases
 
-    def run(self, boost_stage, case):
-        F = case["F"].copy()
-        out = call(boost_stage, case["x"].copy(), case["y"].copy(), F, case["lr"], what="boost_stage(x, y, F, lr)")
-        return {"out": out, "changed": bool(not np.array_equal(F, case["F"]))}
+    def run(self, stages_to_halve, case):
+        return call(stages_to_halve, case["x"].copy(), case["y"].copy(), case["lr"], case["max_depth"],
+                    what="stages_to_halve(x, y, lr, max_depth)")
 
     def compare(self, got, expected, case):
-        n, lr = len(case["y"]), case["lr"]
-        out = expect_array(got["out"], shape=(n,), what="boost_stage(x, y, F, lr)")
-        if got["changed"]:
-            raise Wrong("boost_stage changed the array F it was given.", reason="boost_stage changed F",
-                        hint="return F + ..., a new array.")
-        if lr != 1.0 and np.allclose(out, expected["whole_tree"], rtol=1e-9, atol=1e-12):
-            raise Wrong("the step is the whole tree; it should be scaled by the learning rate.",
-                        reason="the step is not scaled by the learning rate", hint="F + lr * tree.predict(x)")
-        expect_close(out, expected["stage"], rtol=1e-9, atol=1e-12, what=f"boost_stage with lr={lr}",
-                     hint="fit RegressionTree(max_depth=2) to the residuals y - F, then step: F + lr * h(x).")
+        shown = f"stages_to_halve with lr={case['lr']}, max_depth={case['max_depth']}"
+        m = expect_int(got, what=shown, hint="count the stages with an int.")
+        if m == expected["stages"]:
+            return
+        if m == expected["from_zero"]:
+            raise Wrong(f"{shown} is {expected['stages']}; {m} is the count from F_0 = 0.",
+                        reason="the model should start at the mean of y", hint="F = np.full(n, y.mean()).")
+        if m == expected["unscaled"]:
+            raise Wrong(f"{shown} is {expected['stages']}; {m} is the count without the learning rate.",
+                        reason="the step is not scaled by the learning rate", hint="F = F + lr * tree.predict(x).")
+        raise Wrong(f"{shown} is {expected['stages']}; you said {m}.", reason="a wrong number of stages",
+                    hint="fit RegressionTree(max_depth) to the residuals y - F, step F + lr * tree.predict(x), "
+                         "and stop at the first stage where mean((y - F)**2) <= np.var(y) / 2.")
 
 
-@exercise("boosting-mean-residual", title="Predict the mean residual")
+@exercise("boosting-mean-residual", points=2, title="Predict the mean residual")
 class MeanResidual(Spec):
     def cases(self, rng):
         cases = [[2.0, 0.1, 0], [2.0, 0.1, 1], [5.0, 0.5, 3], [-1.5, 1.0, 4]]
@@ -80,10 +82,53 @@ class MeanResidual(Spec):
                      hint="each stage removes the fraction lr of what is left: a factor (1 - lr) per stage.")
 
 
-@exercise("boosting-newton-leaf", title="The Newton step of a log-loss leaf")
+@exercise("boosting-init", points=2, title="Where boosting starts")
+class Init(Spec):
+    # Each case asks for all four losses, so one loss's constant passes no case.
+    def cases(self, rng):
+        cases = []
+        for n in (5, 21, 51, 9, 101):  # odd sizes: the absolute error's best constant is unique
+            p = rng.uniform(0.1, 0.9)
+            y_binary = (rng.random(n) < p).astype(float)
+            y_binary[:2] = [0.0, 1.0]
+            y_count = rng.poisson(rng.uniform(0.5, 5), size=n).astype(float)
+            y_count[0] += 1
+            cases.append({"real": rng.standard_t(2, size=n) * 3 + rng.normal() * 5, "binary": y_binary,
+                          "count": y_count})
+        return cases
+
+    LOSSES = (("squared", "real"), ("absolute", "real"), ("log", "binary"), ("poisson", "count"))
+
+    def run(self, init_value, case):
+        return [call(init_value, case[key].copy(), loss, what="init_value(y, loss)") for loss, key in self.LOSSES]
+
+    def compare(self, got, expected, case):
+        if type(got) is not list or len(got) != 4:
+            raise Wrong("unexpected result", reason="unexpected result")
+        hints = {"squared": "the mean minimizes the squared error.",
+                 "absolute": "the derivative of sum |y_i - c| counts the points on each side of c.",
+                 "log": "F is a log-odds: set the derivative sum(sigmoid(F) - y) to zero.",
+                 "poisson": "F is a log-rate: set the derivative sum(exp(F) - y) to zero."}
+        for (loss, key), answer, want in zip(self.LOSSES, got, expected):
+            shown = f"init_value(y, {loss!r}) for {_points(len(case[key]))}"
+            value = expect_number(answer, what=shown)
+            y = case[key]
+            if loss in ("log", "poisson") and abs(value - np.mean(y)) < 1e-9 and abs(want - np.mean(y)) > 1e-6:
+                raise Wrong(f"{shown} is {want:.6g}; {value:.6g} is the mean of y, a probability or a rate, "
+                            f"not the model's score F.", reason="the mean of y is not on the scale of F",
+                            hint=hints[loss])
+            expect_close(value, want, rtol=1e-9, atol=1e-12, what=shown, hint=hints[loss])
+
+
+@exercise("boosting-newton-leaf", points=2, title="The Newton step of a Poisson leaf")
 class NewtonLeaf(Spec):
     def cases(self, rng):
-        return [{"y": rng.integers(0, 2, size=n).astype(float), "F": rng.normal(size=n) * 2} for n in (5, 1, 40, 12)]
+        cases = []
+        for n in (5, 1, 40, 12):
+            y = rng.poisson(rng.uniform(0.5, 6), size=n).astype(float)
+            y[0] += 1  # at least one event
+            cases.append({"y": y, "F": rng.normal(size=n) * 0.7})
+        return cases
 
     def run(self, newton_leaf, case):
         return call(newton_leaf, case["y"].copy(), case["F"].copy(), what="newton_leaf(y, F)")
@@ -94,10 +139,18 @@ class NewtonLeaf(Spec):
         if np.isclose(got, expected["mean_gradient"], rtol=1e-6):
             raise Wrong("that is the mean gradient step; the Newton step divides by the curvature.",
                         reason="the mean gradient step, not the Newton step",
-                        hint="divide the sum of y - p by the sum of p (1 - p).")
+                        hint="divide the sum of the negative gradients by the sum of the second derivatives.")
+        if np.isclose(got, expected["exact"], rtol=1e-6) and not np.isclose(expected["exact"], expected["step"]):
+            raise Wrong("that is the exact best shift of the leaf, log(sum y / sum exp(F)); the exercise asks "
+                        "for one Newton step.", reason="the exact minimizer, not one Newton step",
+                        hint="-(sum of gradients) / (sum of second derivatives), both at the current F.")
+        if np.isclose(got, expected["log_loss"], rtol=1e-6):
+            raise Wrong("that is the log-loss leaf; the Poisson loss has other derivatives.",
+                        reason="the log-loss leaf, not the Poisson one",
+                        hint="differentiate exp(F) - y F twice with respect to F.")
         expect_close(got, expected["step"], rtol=1e-8, atol=1e-12, what=what,
-                     hint="p = 1 / (1 + exp(-F)); gradient sum(p - y), curvature sum(p (1 - p)); "
-                          "step = -gradient / curvature.")
+                     hint="differentiate exp(F) - y F twice with respect to F; the step is "
+                          "-(sum of gradients) / (sum of second derivatives).")
 
 
 @exercise("boosting-early-stopping", title="Early stopping")

@@ -12,7 +12,8 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 @exercise("vanishing-sigmoid-prime", title="The sigmoid's slope")
 class SigmoidPrime(Spec):
     def cases(self, rng):
-        return [np.array([0.0, -3.0, 2.5, 40.0, -40.0])] + [rng.normal(0, 4, 20) for _ in range(3)]
+        return ([np.array([0.0, -3.0, 2.5, 40.0, -40.0]), np.array([1000.0, -1000.0, 700.0, -710.0, 0.5])]
+                + [rng.normal(0, 4, 20) for _ in range(3)])
 
     def run(self, sigmoid_prime, z):
         return call(sigmoid_prime, z.copy(), what="sigmoid_prime(z)")
@@ -23,16 +24,16 @@ class SigmoidPrime(Spec):
         if zero.size and abs(got[zero[0]] - 0.25) > 1e-9:
             raise Wrong(f"sigmoid_prime(0) is {got[zero[0]]:.6g}; it should be 1/4, the largest slope of the "
                         "sigmoid.", reason="sigmoid_prime(0) should be 1/4",
-                        hint="sigma'(z) = sigma(z) * (1 - sigma(z)).")
+                        hint="phi'(z) = sigmoid(z) * (1 - sigmoid(z)).")
         if np.any(got > 0.25 + 1e-12) or np.any(got < 0):
             raise Wrong("some of your slopes lie outside [0, 1/4].", reason="slopes outside [0, 1/4]",
-                        hint="sigma(z) * (1 - sigma(z)) never exceeds 1/4.")
+                        hint="sigmoid(z) * (1 - sigmoid(z)) never exceeds 1/4.")
         expect_close(got, expected, rtol=1e-7, atol=1e-12, what="sigmoid_prime(z)",
                      hint="write it through the sigmoid itself: s = 1 / (1 + exp(-z)); return s * (1 - s).")
 
 
-_HINT_F = {"relu": "f'(u) is 1 where u > 0 and 0 elsewhere.", "tanh": "tanh'(u) = 1 - tanh(u)**2.",
-           "sigmoid": "sigma'(u) = sigma(u) * (1 - sigma(u)).", "linear": "f'(u) = 1."}
+_HINT_F = {"relu": "phi'(u) is 1 where u > 0 and 0 elsewhere.", "tanh": "tanh'(u) = 1 - tanh(u)**2.",
+           "sigmoid": "phi'(u) = sigmoid(u) * (1 - sigmoid(u)).", "linear": "phi'(u) = 1."}
 
 
 @exercise("vanishing-layer-backward", title="Backward through one layer", points=2)
@@ -53,14 +54,14 @@ class LayerBackward(Spec):
         dW = expect_array(dW, shape=case["W"].shape, what="dW")
         db = expect_array(db, shape=case["b"].shape, what="db")
         expect_close(db, expected["db"], rtol=1e-8, atol=1e-10, what=f"db ({act})",
-                     hint="first delta = d_out * f'(h @ W + b); then db sums delta over the rows. " + _HINT_F[act])
+                     hint="first delta = d_out * phi'(h @ W + b); then db sums delta over the rows. " + _HINT_F[act])
         expect_close(dW, expected["dW"], rtol=1e-8, atol=1e-10, what=f"dW ({act})",
-                     hint="dW = h.T @ delta, with delta = d_out * f'(h @ W + b).")
+                     hint="dW = h.T @ delta, with delta = d_out * phi'(h @ W + b).")
         expect_close(dh, expected["dh"], rtol=1e-5, atol=1e-7, what=f"dh ({act})",
                      hint="dh = delta @ W.T: the gradient flows back through the transposed weights.")
 
 
-@exercise("vanishing-variance-factor", title="Predict the factor per layer")
+@exercise("vanishing-variance-factor", points=2, title="Predict the factor per layer")
 class VarianceFactor(Spec):
     def cases(self, rng):
         return [[100, 100, "standard", "linear"], [256, 256, "xavier", "tanh"], [64, 64, "he", "relu"],
@@ -79,9 +80,9 @@ class VarianceFactor(Spec):
                         reason="the factor is upside down")
         hints = {"relu": "ReLU lets the gradient through half of the units: a factor 1/2.",
                  "sigmoid": "sigmoid'(0) = 1/4, and the variance gets its square.",
-                 "tanh": "in the linear regime tanh'(u) is about 1.", "linear": "f' = 1."}
+                 "tanh": "in the linear regime tanh'(u) is about 1.", "linear": "phi' = 1."}
         expect_close(got, expected, rtol=1e-6, what=what,
-                     hint="Var[delta_in] = n_out * Var[W] * E[f'^2] * Var[delta_out]; " + hints[activation])
+                     hint="Var[delta_in] = n_out * Var[W] * E[phi'^2] * Var[delta_out]; " + hints[activation])
 
 
 @exercise("vanishing-clip", title="Clip by global norm")
@@ -114,6 +115,45 @@ class Clip(Spec):
             expect_close(arr, expected["clipped"][k], rtol=1e-5, atol=1e-12, what=f"clip(...)[{k!r}]",
                          hint="one norm for all arrays together: sqrt of the sum of every squared entry; "
                               "every array is scaled by the same factor, so the direction is kept.")
+
+
+@exercise("vanishing-leaky-he", points=2, title="He initialization for a leaky ReLU")
+class LeakyHe(Spec):
+    # A case is a batch of layers whose slopes include one well away from 0 (where ReLU's 2/n_in
+    # would do) and one well away from 1 (where the linear 1/n_in would), so neither passes a case.
+    def cases(self, rng):
+        cases = []
+        for k in range(6):
+            batch = [[int(rng.integers(16, 1025)), float(rng.uniform(0.1, 0.4))],
+                     [int(rng.integers(16, 1025)), float(rng.uniform(0.5, 0.9))]]
+            batch.append([int(rng.integers(16, 1025)), [0.0, 0.01, 1.0][k % 3]])
+            cases.append(batch)
+        return cases
+
+    def run(self, leaky_he_variance, case):
+        return [call(leaky_he_variance, n_in, a, what="leaky_he_variance(n_in, negative_slope)")
+                for n_in, a in case]
+
+    def compare(self, got, expected, case):
+        if type(got) is not list or len(got) != len(case):
+            raise Wrong("unexpected result", reason="unexpected result")
+        for (n_in, a), answer, want in zip(case, got, expected):
+            shown = f"leaky_he_variance({n_in}, {a:g})"
+            value = expect_number(answer, what=shown)
+            if abs(value / want - 1) <= 1e-9:
+                continue
+            if a > 0.05 and abs(value * n_in / 2 - 1) < 1e-9:
+                raise Wrong(f"{shown} is {want:.6g}; 2 / n_in = {value:.6g} is ReLU's, whose negative "
+                            f"inputs give nothing.", reason="the negative inputs' share is missing",
+                            hint="E[phi(z)^2] for a symmetric z: half of E[z^2] from z > 0 and a^2 times "
+                                 "half of it from z < 0.")
+            if a > 0.05 and abs(value * n_in * (1 + a) / 2 - 1) < 1e-9:
+                raise Wrong(f"{shown} is {want:.6g}: the slope enters the second moment squared.",
+                            reason="the slope should enter squared",
+                            hint="phi(z)^2 = a^2 z^2 for z < 0.")
+            expect_close(value, want, rtol=1e-9, what=shown,
+                         hint="keep the signal's scale from layer to layer: "
+                              "n_in Var[W] E[phi(z)^2] = Var[z].")
 
 
 # --- Clipping as an accelerator -------------------------------------------------------------

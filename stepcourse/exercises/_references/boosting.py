@@ -13,11 +13,20 @@ def pseudo_residual(case):
     return u / (1 + u**2)
 
 
+def _stages(x, y, lr, depth, start=None, scale=True, max_stages=5000):
+    F = np.full(len(y), np.mean(y) if start is None else start)
+    target = np.mean((y - np.mean(y)) ** 2) / 2
+    for m in range(1, max_stages + 1):
+        F = F + (lr if scale else 1.0) * RegressionTree(max_depth=depth).fit(x, y - F).predict(x)
+        if np.mean((y - F) ** 2) <= target:
+            return m
+    return None
+
+
 @reference("boosting-one-stage")
 def one_stage(case):
-    x, y, F = case["x"], case["y"], case["F"]
-    step = RegressionTree(max_depth=2).fit(x, y - F).predict(x)
-    return {"stage": F + case["lr"] * step, "whole_tree": F + step}
+    args = (case["x"], case["y"], case["lr"], case["max_depth"])
+    return {"stages": _stages(*args), "from_zero": _stages(*args, start=0.0), "unscaled": _stages(*args, scale=False)}
 
 
 @reference("boosting-mean-residual")
@@ -26,11 +35,22 @@ def mean_residual(case):
     return y_mean * (1 - lr) ** m
 
 
+@reference("boosting-init")
+def init(case):
+    # the constants that zero the derivative of the total loss
+    yr, yb, yc = case["real"], case["binary"], case["count"]
+    return [float(np.mean(yr)), float(np.sort(yr)[len(yr) // 2]),
+            float(np.log(np.mean(yb) / (1 - np.mean(yb)))), float(np.log(np.mean(yc)))]
+
+
 @reference("boosting-newton-leaf")
 def newton_leaf(case):
     y, F = case["y"], case["F"]
+    mu = np.exp(F)  # the Poisson loss exp(F) - y F: gradient exp(F) - y, second derivative exp(F)
     p = 1 / (1 + np.exp(-F))
-    return {"step": float(np.sum(y - p) / np.sum(p * (1 - p))), "mean_gradient": float(np.mean(y - p))}
+    return {"step": float(np.sum(y - mu) / np.sum(mu)), "mean_gradient": float(np.mean(y - mu)),
+            "exact": float(np.log(np.sum(y) / np.sum(mu))),
+            "log_loss": float(np.sum(y - p) / np.sum(p * (1 - p)))}
 
 
 @reference("boosting-early-stopping")

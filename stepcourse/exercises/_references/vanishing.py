@@ -46,6 +46,19 @@ def clip(case):
     return {"clipped": clipped, "norm": float(norm)}
 
 
+@reference("vanishing-leaky-he")
+def leaky_he(case):
+    out = []
+    for n_in, a in case:
+        # E[phi(z)^2] for z ~ N(0, 1), by quadrature: the half-normal's second moment is 1/2
+        z = np.linspace(-12, 12, 240001)
+        density = np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+        phi2 = np.where(z > 0, z, a * z) ** 2
+        second = float(np.sum(phi2 * density) * (z[1] - z[0]))
+        out.append(1.0 / (n_in * second))
+    return out
+
+
 # --- Clipping as an accelerator -------------------------------------------------------------
 
 @reference("vanishing-clipped-steps")
