@@ -14,7 +14,7 @@ width (390 px) and a laptop's (1280 px) and checks, page by page, what a reader 
   finds its maps.
 
 Screenshots of every page at both widths go to ``_build/screenshots/``, and the measurements to
-``_build/screenshots/survey.json``. One browser visits every page once per width (about a minute).
+``_build/screenshots/survey.json``. One browser visits every page once per width.
 
 Needs ``_build/html`` (run after ``jupyter-book build``) and Debian's chromium at /usr/bin/chromium.
 In CI (CI=true) a missing browser or site is a failure; elsewhere the test says it was skipped and why.
