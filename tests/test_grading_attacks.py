@@ -33,6 +33,9 @@ CHAPTER = "steps"
 SOURCE = ROOT / "book" / f"{CHAPTER}.ipynb"
 MARKER = f"stepcourse-attack-{uuid.uuid4().hex[:10]}"
 
+# CI installs bubblewrap (.ci/run): there a missing sandbox is a failure, never a skip.
+if os.environ.get("CI") and bwrap_available() is not None:
+    raise RuntimeError(f"CI must run the attack suite, but the sandbox cannot start: {bwrap_available()}")
 pytestmark = pytest.mark.skipif(bwrap_available() is not None, reason=f"no sandbox: {bwrap_available()}")
 
 
