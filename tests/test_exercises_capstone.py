@@ -11,7 +11,7 @@ import pytest
 import stepcourse as sc
 from stepcourse.exercises import _core
 
-LABELS = ("capstone-standardize", "capstone-sweep")
+LABELS = ("capstone-standardize", "capstone-sweep", "capstone-schedule")
 
 
 def check(label, answer):
@@ -139,3 +139,43 @@ def test_sweep_names_the_typical_mistakes():
     wrong = check("capstone-sweep", over_steps)
     assert not wrong and wrong.tests_passed == 0 and "k / (steps - 1)" in wrong.hint
     assert not check("capstone-sweep", lambda a, b, n, lr: 0.5 + oracle_steps_below(a, b, n, lr))
+
+
+# -- the schedule ------------------------------------------------------------------------------------
+
+def oracle_warmup_cosine(peak, warmup, total, t):
+    cosine = sc.schedules.cosine_annealing(peak, T_max=total - warmup)
+    return sc.schedules.linear_warmup(cosine, warmup_steps=warmup)(t)
+
+
+def test_schedule_oracle_passes_on_many_seeds():
+    assert check("capstone-schedule", oracle_warmup_cosine)
+    spec = sc.exercises.registry()["capstone-schedule"]
+    for seed in range(10):
+        for case in spec.cases(_core.case_rng(spec.label, seed)):
+            got = _core.run_case(spec, oracle_warmup_cosine, sc.exercises._plain.encode(case))
+            assert _core.judge_case(spec, got, case).passed
+
+
+def test_schedule_formula_by_hand():
+    # peak 1, warm-up 3 steps, budget 12: 1/3, 5/9, 7/9, then a cosine over the 9 steps left
+    want = [1 / 3, 5 / 9, 7 / 9] + [(1 + math.cos(math.pi * k / 9)) / 2 for k in range(10)]
+    assert np.allclose([oracle_warmup_cosine(1.0, 3, 12, t) for t in range(13)], want)
+
+
+def test_schedule_names_the_typical_mistakes():
+    def from_zero(peak, W, T, t):
+        return peak * t / W if t < W else oracle_warmup_cosine(peak, W, T, t)
+
+    def over_total(peak, W, T, t):
+        return oracle_warmup_cosine(peak, W, T, t) if t < W else peak * (1 + math.cos(math.pi * (t - W) / T)) / 2
+
+    def unshifted(peak, W, T, t):
+        return oracle_warmup_cosine(peak, W, T, t) if t < W else peak * (1 + math.cos(math.pi * t / (T - W))) / 2
+
+    for answer, phrase in ((from_zero, "starts from 0"), (over_total, "all the steps"),
+                           (unshifted, "starts at step 0")):
+        result = check("capstone-schedule", answer)
+        assert not result and result.tests_passed == 0 and phrase in result.message, result.message
+    half = check("capstone-schedule", lambda peak, W, T, t: 0.5 * oracle_warmup_cosine(peak, W, T, t))
+    assert not half and "should be" in half.message

@@ -107,3 +107,49 @@ class Sweep(Spec):
         elif abs(k - want) == 1:
             hint = "off by one: steps count from k = 0, whose rate is lr_min itself."
         raise Wrong(f"{what} should be {want}; you said {k}.", reason="a wrong number of steps", hint=hint)
+
+
+@exercise("capstone-schedule", points=2, title="The chapter's schedule, by hand")
+class Schedule(Spec):
+    def cases(self, rng):
+        cases = [{"peak": 0.01, "warmup": 34, "total": 680}, {"peak": 1.0, "warmup": 3, "total": 12}]
+        for _ in range(4):
+            warmup = int(rng.integers(1, 60))
+            cases.append({"peak": float(10 ** rng.uniform(-4, 0)), "warmup": warmup,
+                          "total": int(warmup + rng.integers(5, 800))})
+        for case in cases:
+            W, T = case["warmup"], case["total"]
+            inner = rng.integers(0, T + 1, size=6).tolist()
+            case["t"] = sorted(set([0, W - 1, W, W + 1, T - 1, T] + [int(k) for k in inner]) - {-1})
+        return cases
+
+    def run(self, warmup_cosine, case):
+        what = "warmup_cosine(peak, warmup, total, t)"
+        return [call(warmup_cosine, case["peak"], case["warmup"], case["total"], t, what=what)
+                for t in case["t"]]
+
+    def compare(self, got, expected, case):
+        what = f"warmup_cosine({case['peak']:.3g}, {case['warmup']}, {case['total']}, t)"
+        if isinstance(got, list) and any(g is None for g in got):
+            raise Wrong(f"{what} returned nothing (None).", hint="did you forget a `return` statement?",
+                        reason="the function returned nothing (None)")
+        rates = expect_array(got, shape=(len(case["t"]),), what=f"{what} over the steps t checked")
+        close = dict(rtol=1e-9, atol=1e-12 * case["peak"])
+        if np.allclose(rates, expected["right"], **close):
+            return
+        mistakes = (
+            ("from_zero", "the warm-up starts from 0 instead of a third of the peak",
+             "at t = 0 the rate is peak / 3, and it climbs linearly to peak at t = warmup."),
+            ("over_total", "the cosine decays over all the steps instead of the steps after the warm-up",
+             "after the warm-up the cosine has total - warmup steps to reach 0 at t = total."),
+            ("unshifted", "the cosine starts at step 0 instead of at the end of the warm-up",
+             "after the warm-up use (t - warmup) in the cosine: it starts at its peak at t = warmup."),
+        )
+        for key, reason, hint in mistakes:
+            if np.allclose(rates, expected[key], **close):
+                raise Wrong(f"{what}: {reason}.", reason=reason, hint=hint)
+        bad = int(np.flatnonzero(~np.isclose(rates, expected["right"], **close))[0])
+        raise Wrong(f"{what} at t = {case['t'][bad]} should be {expected['right'][bad]:.6g}; you said "
+                    f"{rates[bad]:.6g}.", reason="a wrong rate at some step",
+                    hint="peak * (1/3 + 2/3 * t / warmup) before the warm-up ends; then "
+                         "peak * (1 + cos(pi * (t - warmup) / (total - warmup))) / 2.")

@@ -41,3 +41,17 @@ def steps_below(case):
         return sum(1 for k in range(steps) if math.log(lr_min) + k * span / denominator <= math.log(lr))
 
     return {"count": count(steps - 1), "over_steps": count(steps)}
+
+
+@reference("capstone-schedule")
+def warmup_cosine(case):
+    peak, W, T = case["peak"], case["warmup"], case["total"]
+
+    def rate(t, start=1 / 3, span=T - W, shift=W):
+        if t < W:
+            return peak * (start + (1 - start) * t / W)
+        return peak * (1 + math.cos(math.pi * (t - shift) / span)) / 2
+
+    ts = case["t"]
+    return {"right": [rate(t) for t in ts], "from_zero": [rate(t, start=0.0) for t in ts],
+            "over_total": [rate(t, span=T) for t in ts], "unshifted": [rate(t, shift=0) for t in ts]}
