@@ -31,7 +31,7 @@ import numpy as np
 __all__ = [
     "describe", "check_number", "check_positive", "check_non_negative", "check_fraction",
     "check_integer", "check_flag", "check_choice", "check_callable", "as_generator", "check_seed",
-    "as_float_array", "check_X", "check_Xy", "as_xy", "check_problem", "check_optimizer",
+    "as_float_array", "as_points_1d", "check_X", "check_Xy", "as_xy", "check_problem", "check_optimizer",
     "check_learning_rate",
 ]
 
@@ -194,6 +194,17 @@ def as_float_array(name: str, value: Any) -> np.ndarray:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an array of real numbers; got {describe(value)}") from None
+
+
+def as_points_1d(x: Any, name: str = "x") -> np.ndarray:
+    """Points of a one-dimensional problem: a float array whose trailing axis has size 1 (a scalar
+    becomes shape ``(1,)``), or a ValueError naming ``name``."""
+    x = as_float_array(name, x)
+    if x.ndim == 0:
+        x = x[None]
+    if x.shape[-1:] != (1,):
+        raise ValueError(f"{name} must have a trailing axis of size 1; got shape {x.shape}")
+    return x
 
 
 def check_X(X: Any, name: str = "X") -> np.ndarray:

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import as_points_1d
+
 __all__ = [
     "heavy_ball_matrix", "nesterov_matrix", "roots", "root_moduli", "spectral_radius", "damping",
     "DAMPING_REGIMES", "critical_eta_lambda", "critical_beta", "stability_limit", "error_sequence",
@@ -347,16 +349,16 @@ def lessard_counterexample(L: float = 25.0, mu: float = 1.0, x0: float = 3.3):
     c2 = 0.5 * mu * 4 + 2 * shift + c1 - (0.5 * L * 4 - 2 * shift)   # right: L/2 x^2 - shift x + c2
 
     def f(x):
-        u = _points_1d(x)[..., 0]
+        u = as_points_1d(x)[..., 0]
         return np.where(u < 1, 0.5 * L * u**2,
                         np.where(u < 2, 0.5 * mu * u**2 + shift * u + c1, 0.5 * L * u**2 - shift * u + c2))
 
     def grad(x):
-        u = _points_1d(x)
+        u = as_points_1d(x)
         return np.where(u < 1, L * u, np.where(u < 2, mu * u + shift, L * u - shift))
 
     def hessian(x):
-        u = _points_1d(x)
+        u = as_points_1d(x)
         return np.where((u >= 1) & (u < 2), mu, L)[..., None]
 
     return Problem(
@@ -364,15 +366,6 @@ def lessard_counterexample(L: float = 25.0, mu: float = 1.0, x0: float = 3.3):
         minima=np.array([[0.0]]), bounds=((-3.0, 4.0),), L=L, mu=mu,
         formula=r"f'(x) = Lx,\ \mu x + (L - \mu),\ Lx - (L - \mu)\ \text{on}\ x < 1,\ [1, 2),\ x \ge 2",
     )
-
-
-def _points_1d(x) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 0:
-        x = x[None]
-    if x.shape[-1:] != (1,):
-        raise ValueError(f"x must have a trailing axis of size 1; got shape {x.shape}")
-    return x
 
 
 def find_cycle(xs, max_period: int = 20, tol: float = 1e-9):

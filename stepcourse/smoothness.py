@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._validation import as_points_1d
+
 __all__ = [
     "guaranteed_decrease", "descent_lemma_bound", "best_guaranteed_step", "convex_bound", "pl_rate",
     "pl_bound", "pl_constant", "smoothness_constant", "pl_function", "logistic_problem",
@@ -186,15 +188,6 @@ def smoothness_constant(problem, points) -> float:
     return float(np.max(np.abs(np.linalg.eigvalsh(H))))
 
 
-def _points_1d(x) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 0:
-        x = x[None]
-    if x.shape[-1:] != (1,):
-        raise ValueError(f"x must have a trailing axis of size 1; got shape {x.shape}")
-    return x
-
-
 def pl_function(a: float = 3.0, x0: float = 7.0):
     r"""A non-convex function that satisfies the PL inequality: :math:`f(x) = x^2 + a\sin^2 x`
     (Karimi, Nutini and Schmidt 2016 use :math:`a = 3`).
@@ -216,15 +209,15 @@ def pl_function(a: float = 3.0, x0: float = 7.0):
     a = _positive("a", a)
 
     def f(x):
-        u = _points_1d(x)[..., 0]
+        u = as_points_1d(x)[..., 0]
         return u**2 + a * np.sin(u) ** 2
 
     def grad(x):
-        u = _points_1d(x)
+        u = as_points_1d(x)
         return 2 * u + a * np.sin(2 * u)
 
     def hessian(x):
-        u = _points_1d(x)
+        u = as_points_1d(x)
         return (2 + 2 * a * np.cos(2 * u))[..., None]
 
     from .problems import Problem
