@@ -148,12 +148,15 @@ def _bwrap_command(package_copy: Path, submission: Optional[Path], limits: Limit
             out += ["--perms", "0755", "--dir", text]
         return out
 
+    # A fresh /tmp first: the Python environment or the package may live below /tmp (a CI clone), and a
+    # tmpfs mounted after their binds would hide them.
+    size = int(min(512 * 2**20, max(64 * 2**20, limits.memory // 4)))
+    cmd += ["--dev", "/dev", "--proc", "/proc", "--size", str(size), "--perms", "01777", "--tmpfs", "/tmp"]
+    made.add("/tmp")
     for prefix in python_dirs:
         cmd += dirs_for(Path(prefix)) + ["--ro-bind", prefix, prefix]
     package_dir = _package_dir()
     cmd += dirs_for(package_dir) + ["--ro-bind", str(package_copy), str(package_dir)]
-    size = int(min(512 * 2**20, max(64 * 2**20, limits.memory // 4)))
-    cmd += ["--dev", "/dev", "--proc", "/proc", "--size", str(size), "--perms", "01777", "--tmpfs", "/tmp"]
     cmd += dirs_for(Path(SANDBOX_HOME)) + ["--size", str(size), "--perms", "01777", "--tmpfs", SANDBOX_HOME]
     if submission is not None:
         cmd += ["--ro-bind", str(submission), f"{SANDBOX_HOME}/submission.ipynb"]
