@@ -207,7 +207,7 @@ def learning_rate_explorer(surface: str = "Himmelblau (4 minima)", lr: float = 0
         controls={
             "surface": Choice(list(setup.surfaces), value=surface, label="surface"),
             "lr": Slider(values=LR_FRACTIONS, value=lr, label="η in units of 2/L*",
-                         static=(0.1, 0.5, 0.9, 1.05, 1.2, 1.4, 1.7, 2.0)),
+                         static=(0.1, 0.5, 0.95, 1.05, 1.7)),
         },
         compute=partial(rate_compute, setup), draw=rate_draw, update=rate_update, result=rate_result,
         figsize=(plots.COLUMN_WIDTH, 3.4), static_scale=1.0,
@@ -344,12 +344,12 @@ def schedule_explorer(schedule: str = "cosine", lr: float = 0.1, final: float = 
         controls={
             "schedule": Choice(list(RUN_SHAPES), value=schedule, label="schedule"),
             "lr": Slider(values=(0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.19, 0.25), value=lr,
-                         label="peak rate η", static=(0.05, 0.1, 0.19)),
+                         label="peak rate η", static=(0.05, 0.19)),
             "final": Slider(values=(1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001), value=final,
                             label="final rate / peak rate", static=(0.1, 0.001)),
         },
         compute=partial(schedule_compute, setup), draw=schedule_draw, update=schedule_update,
-        result=schedule_result, figsize=(plots.COLUMN_WIDTH, 3.2),
+        result=schedule_result, figsize=(plots.COLUMN_WIDTH, 3.2), static_scale=1.0,
         title="Schedule explorer: how the rate changes over a run, and what that does",
         alt=("Left: the learning rate at each step for the chosen schedule, against a constant rate and the "
              "divergence threshold 2/L, on a log scale. Right: the loss above the minimum at each step of a "
