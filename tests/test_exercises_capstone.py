@@ -179,3 +179,44 @@ def test_schedule_names_the_typical_mistakes():
         assert not result and result.tests_passed == 0 and phrase in result.message, result.message
     half = check("capstone-schedule", lambda peak, W, T, t: 0.5 * oracle_warmup_cosine(peak, W, T, t))
     assert not half and "should be" in half.message
+
+
+# -- where early stopping stops ----------------------------------------------------------------------
+
+def oracle_early_stop(val_losses, patience):
+    """Written another way: the best epoch so far is the first minimum of the losses up to now."""
+    losses = np.asarray(val_losses, dtype=float)
+    for epoch in range(len(losses)):
+        best = int(np.argmin(losses[: epoch + 1]))       # argmin keeps the first of equal minima
+        if epoch - best == patience:
+            return best, epoch
+    return int(np.argmin(losses)), len(losses) - 1
+
+
+def test_early_stop_accepts_the_oracle_and_matches_the_package_rule():
+    assert check("capstone-early-stop", oracle_early_stop)
+    assert oracle_early_stop([1.0, 0.8, 0.9, 0.7, 0.75, 0.76, 0.8], 2) == (3, 5)
+
+
+def test_early_stop_names_ties_and_off_by_one():
+    def ties(val_losses, patience):
+        best, waited = 0, 0
+        for epoch in range(1, len(val_losses)):
+            if val_losses[epoch] <= val_losses[best]:
+                best, waited = epoch, 0
+            else:
+                waited += 1
+                if waited == patience:
+                    return best, epoch
+        return best, len(val_losses) - 1
+
+    result = check("capstone-early-stop", ties)
+    assert not result and "equal to the best" in result.message
+
+    def one_late(val_losses, patience):
+        best, stop = oracle_early_stop(val_losses, patience)
+        return best, min(stop + 1, len(val_losses) - 1)
+
+    result = check("capstone-early-stop", one_late)
+    assert not result and "should be" in result.message
+    assert not check("capstone-early-stop", None) and not check("capstone-early-stop", lambda v, p: None)

@@ -249,7 +249,7 @@ def _answered(chapter: Path, student_dir: Path, second: str, first_broken: bool 
     return nb
 
 
-TWO_EXERCISES = [c for c in CHAPTERS if len(exercises_of(c)) >= 2]
+TWO_EXERCISES = [c for c in GRADED if len(exercises_of(c)) >= 2]
 
 
 @pytest.fixture(scope="module")

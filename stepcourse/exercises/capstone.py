@@ -153,3 +153,37 @@ class Schedule(Spec):
                     f"{rates[bad]:.6g}.", reason="a wrong rate at some step",
                     hint="peak * (1/3 + 2/3 * t / warmup) before the warm-up ends; then "
                          "peak * (1 + cos(pi * (t - warmup) / (total - warmup))) / 2.")
+
+
+@exercise("capstone-early-stop", points=2, title="Predict, then run: where early stopping stops")
+class EarlyStop(Spec):
+    def cases(self, rng):
+        # a hand case, and one whose best loss comes back exactly (a tie is no improvement)
+        cases = [[[1.0, 0.8, 0.9, 0.7, 0.75, 0.76, 0.8], 2], [[1.0, 0.9, 0.9, 0.95, 1.0], 2]]
+        for _ in range(8):
+            n, patience = int(rng.integers(8, 40)), int(rng.integers(1, 6))
+            curve = np.linspace(1.0, 0.3, n) + rng.normal(0, 0.05, n) + np.linspace(0, 0.4, n) ** 2
+            cases.append([[float(v) for v in np.round(curve, 2)], patience])   # rounding makes ties
+        return cases
+
+    def run(self, early_stop, case):
+        return call(early_stop, list(case[0]), case[1], what="early_stop(val_losses, patience)")
+
+    def compare(self, got, expected, case):
+        what = f"early_stop(<{len(case[0])} losses>, patience={case[1]})"
+        if got is None:
+            raise Wrong(f"{what} returned nothing (None).", reason="the function returned nothing (None)",
+                        hint="did you forget a `return` statement?")
+        best, stop = expect_pair(got, 2, what=what, names="best, stop")
+        best = expect_int(best, what=f"the best epoch of {what}")
+        stop = expect_int(stop, what=f"the stopping epoch of {what}")
+        if [best, stop] == expected["right"]:
+            return
+        if [best, stop] == expected["ties"]:
+            raise Wrong(f"{what}: a loss equal to the best so far was counted as an improvement.",
+                        reason="a loss equal to the best was counted as an improvement",
+                        hint="only a strictly lower validation loss resets the patience.")
+        raise Wrong(f"{what} should be {tuple(expected['right'])}; you said {(best, stop)}.",
+                    reason="a wrong best or stopping epoch",
+                    hint="epoch 0 is the start; training stops at the patience-th epoch in a row without a new "
+                         "best, or at the last epoch.")

@@ -55,3 +55,22 @@ def warmup_cosine(case):
     ts = case["t"]
     return {"right": [rate(t) for t in ts], "from_zero": [rate(t, start=0.0) for t in ts],
             "over_total": [rate(t, span=T) for t in ts], "unshifted": [rate(t, shift=0) for t in ts]}
+
+
+@reference("capstone-early-stop")
+def early_stop(case):
+    losses, patience = case
+
+    def run(strict):
+        best, waited = 0, 0
+        for epoch in range(1, len(losses)):
+            better = losses[epoch] < losses[best] if strict else losses[epoch] <= losses[best]
+            if better:
+                best, waited = epoch, 0
+            else:
+                waited += 1
+                if waited == patience:
+                    return [best, epoch]
+        return [best, len(losses) - 1]
+
+    return {"right": run(True), "ties": run(False)}
