@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...trees import RegressionTree
+from ...boosting import RegressionTree
 from . import reference
 
 
