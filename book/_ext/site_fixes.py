@@ -27,6 +27,13 @@
 6. Search result snippets: the text of every page (its article only, no page header) is shipped with the
    search page as ``_static/sc-search-text.js``, so snippets show the section's prose and work from
    ``file://``, where the browser refuses to fetch pages.
+7. Lighter pages:
+   - the notebooks' saved ipywidgets state is left out of the pages: the site shows each explorer's static
+     export, and no page loads a widget manager that could read that state (up to 0.3 MB a page);
+   - the chapters' figures (matplotlib PNGs drawn at 2x) are stored in a palette of 256 colours. A plot
+     has few colours besides the anti-aliased edges, so this cuts the figures to about a third with no
+     visible change. A figure is kept as drawn when it has transparency, when the palette would differ
+     from it by more than a set error (PSNR under 40 dB), or when the palette saves under a tenth.
 """
 import html
 import importlib.util
@@ -151,6 +158,52 @@ def repair_page(text: str) -> str:
     return text
 
 
+_WIDGET_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">.*?</script>\s*', re.S)
+
+# A palette figure is kept only when it is this close to the drawn one and this much smaller.
+_FIGURE_MIN_PSNR_DB = 40.0
+_FIGURE_MIN_SAVING = 0.10
+
+
+def drop_widget_state(text: str) -> str:
+    """The page without the notebook's saved ipywidgets state (nothing on the site reads it)."""
+    return _WIDGET_STATE.sub("", text)
+
+
+def lighter_png(data: bytes):
+    """``data`` (a PNG) in a 256-colour palette, or None where that is not a faithful, real saving."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    if image.mode not in ("RGB", "RGBA"):
+        return None                                   # already a palette (or grey): nothing to gain
+    if image.mode == "RGBA":
+        if image.getchannel("A").getextrema()[0] < 255:
+            return None                               # transparency would be lost
+        image = image.convert("RGB")
+    palette = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    drawn = np.asarray(image, dtype=np.float64)
+    error = np.mean((np.asarray(palette.convert("RGB"), dtype=np.float64) - drawn) ** 2)
+    if error > 0 and 10 * np.log10(255.0 ** 2 / error) < _FIGURE_MIN_PSNR_DB:
+        return None
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    small = out.getvalue()
+    return small if len(small) <= (1 - _FIGURE_MIN_SAVING) * len(data) else None
+
+
+def _lighter_figures(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for png in sorted((Path(app.outdir) / "_images").glob("*.png")):
+        small = lighter_png(png.read_bytes())
+        if small is not None:
+            png.write_bytes(small)
+
+
 def _search_text(page_html: str) -> str:
     """The page's article as a skeleton of sections (with their ids) holding plain text."""
     from bs4 import BeautifulSoup, NavigableString, Tag
@@ -192,7 +245,7 @@ def _write_pages(app, exception):
         if rel.startswith(("_static/", "_sources/", "reports/")):
             continue
         text = page.read_text(encoding="utf-8")
-        repaired = repair_page(text)
+        repaired = drop_widget_state(repair_page(text))
         if repaired != text:
             page.write_text(repaired, encoding="utf-8")
         if rel not in ("search.html", "genindex.html"):
@@ -211,6 +264,7 @@ def setup(app):
     app.connect("env-get-updated", _number_per_page, priority=900)  # after Sphinx numbers them
     app.connect("build-finished", _copy_mathjax)
     app.connect("build-finished", _write_pages)
+    app.connect("build-finished", _lighter_figures)
     app.connect("html-page-context", _dedupe_scripts, priority=900)  # after the extensions that add scripts
     app.connect("html-page-context", _search_page_scripts)
     app.add_css_file("stepcourse.css")
