@@ -31,7 +31,6 @@ _FLAT = {
     "fit": ("training", "fit"),
     "History": ("training", "History"),
     "lr_range_test": ("loop", "lr_range_test"),
-    "steps_to_tolerance": ("loop", "steps_to_tolerance"),
     "steps_to_stay_within": ("loop", "steps_to_stay_within"),
 }
 

@@ -18,13 +18,14 @@ a time:
 """
 from __future__ import annotations
 
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Iterator, Optional
 
 import numpy as np
 
-from ._validation import as_generator, check_choice, check_integer
+from ._validation import as_generator, check_choice, check_integer, check_positive
 
-__all__ = ["SAMPLINGS", "batch_indices", "minibatch_least_squares"]
+__all__ = ["SAMPLINGS", "batch_indices", "BatchSizeRun", "batch_size_run"]
 
 SAMPLINGS = ("shuffle", "replacement", "cyclic")
 
@@ -63,11 +64,68 @@ def batch_indices(n: int, batch_size: int, sampling: str = "shuffle", seed=0) ->
             yield order[start:start + bs]
 
 
-def __getattr__(name: str):
-    # minibatch_least_squares is a Problem and lives in stepcourse.problems; resolved on first use
-    # (stepcourse.problems imports this module).
-    if name == "minibatch_least_squares":
-        from .problems import minibatch_least_squares
+@dataclass(frozen=True, eq=False)
+class BatchSizeRun:
+    """The answer of :func:`batch_size_run`.
 
-        return minibatch_least_squares
-    raise AttributeError(f"module 'stepcourse.batching' has no attribute {name!r}")
+    Attributes
+    ----------
+    problem : Problem
+        The mini-batch least-squares problem (:func:`stepcourse.problems.minibatch_least_squares`).
+    trace : Trace
+        Mini-batch SGD, one entry per step.
+    full : Trace
+        Full-batch gradient descent, one step per epoch.
+    steps_per_epoch : int
+    floor : float or None
+        The predicted loss floor for independent batches (None where the rate is too large for the
+        formula).
+    batch_size, lr, sampling, epochs
+        The settings of the run (``batch_size`` capped at the number of rows).
+    """
+
+    problem: object
+    trace: object
+    full: object
+    steps_per_epoch: int
+    floor: Optional[float]
+    batch_size: int
+    lr: float
+    sampling: str
+    epochs: int
+
+
+def batch_size_run(X, y, batch_size: int, lr: float, epochs: int = 10, sampling: str = "shuffle",
+                   seed=0) -> BatchSizeRun:
+    r"""Mini-batch SGD on least squares for ``epochs`` epochs, and full-batch GD for as many epochs.
+
+    Both runs start at the problem's start and use plain SGD, :math:`w_{t+1} = w_t - \eta\, g_t`:
+    mini-batch SGD for ``epochs`` times ``ceil(n / batch_size)`` steps, each on the next batch of
+    ``sampling``; gradient descent for ``epochs`` steps on all rows. The predicted floor is
+    :func:`stepcourse.noise.noise_floor` with the per-example gradient covariance at the minimum.
+
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(40, 2)); y = X @ np.array([1.0, -2.0])
+    >>> run = batch_size_run(X, y, batch_size=8, lr=0.1, epochs=3)
+    >>> run.steps_per_epoch, run.trace.steps, run.full.steps
+    (5, 15, 3)
+    """
+    from .loop import minimize
+    from .noise import noise_floor
+    from .optim import SGD
+    from .problems import minibatch_least_squares
+
+    lr = check_positive("lr", lr)
+    epochs = check_integer("epochs", epochs, low=1)
+    check_choice("sampling", sampling, SAMPLINGS)
+    problem = minibatch_least_squares(X, y, batch_size, sampling, seed=seed)
+    spe = problem.steps_per_epoch
+    trace = minimize(problem, SGD(lr=lr), steps=epochs * spe)
+    full = minimize(minibatch_least_squares(X, y, problem.n, "cyclic"), SGD(lr=lr), steps=epochs)
+    cov = np.cov(problem.per_example_grad(problem.minima[0]).T, bias=True)
+    try:
+        floor = noise_floor(problem.H, cov, lr, problem.batch_size, n=problem.n, replace=sampling == "replacement")
+    except ValueError:
+        floor = None
+    return BatchSizeRun(problem=problem, trace=trace, full=full, steps_per_epoch=spe, floor=floor,
+                        batch_size=problem.batch_size, lr=lr, sampling=sampling, epochs=epochs)

@@ -19,7 +19,8 @@ import numpy as np
 from ._validation import as_generator, check_fraction, check_integer, check_non_negative, check_positive, check_Xy
 
 __all__ = [
-    "Dataset", "make_line", "make_linear", "make_blobs", "make_moons", "friedman1", "diabetes", "breast_cancer",
+    "Dataset", "make_line", "make_linear", "make_blobs", "make_moons", "friedman1", "diabetes", "diabetes_pair",
+    "breast_cancer",
     "corrupt", "clean", "train_test_split", "Standardizer", "standardize", "batches",
 ]
 
@@ -259,6 +260,37 @@ def diabetes(scaled: bool = False) -> Dataset:
                    description="Diabetes (Efron et al. 2004, via scikit-learn): 442 patients, 10 features "
                                "(age, sex, bmi, bp, s1-s6 blood serum measurements); target: disease "
                                "progression one year after baseline.")
+
+
+def diabetes_pair(features=("bmi", "s5")):
+    r"""Two standardized features of the diabetes data and the standardized target: ``(X, y, names)``.
+
+    Every column and the target are standardized over the 442 patients,
+
+    .. math::
+
+        x_{ij} \leftarrow \frac{x_{ij} - \bar x_j}{s_j}, \qquad y_i \leftarrow \frac{y_i - \bar y}{s_y}
+        \quad (s: \text{the standard deviation with } 1/n),
+
+    so the learning rates of the batch-size chapter mean the same thing for every feature, and the
+    loss of the constant model is 1.
+
+    >>> X, y, names = diabetes_pair()
+    >>> X.shape, names, round(float(y.std()), 12)
+    ((442, 2), ('bmi', 's5'), 1.0)
+    """
+    data = diabetes()
+    names = list(data.feature_names)
+    if isinstance(features, str) or not all(isinstance(f, str) for f in features) or len(features) != 2:
+        raise ValueError(f"features must be two names from {names}; got {features!r}")
+    try:
+        cols = [names.index(f) for f in features]
+    except ValueError:
+        raise ValueError(f"features must be two names from {names}; got {features!r}") from None
+    X = data.X[:, cols]
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    y = (data.y - data.y.mean()) / data.y.std()
+    return X, y, tuple(features)
 
 
 def breast_cancer() -> Dataset:

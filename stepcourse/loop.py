@@ -15,7 +15,7 @@ import numpy as np
 from ._validation import (as_float_array, as_generator, check_callable, check_integer, check_number,
                           check_optimizer, check_positive, check_problem, check_seed)
 
-__all__ = ["Trace", "minimize", "steps_to_tolerance", "steps_to_stay_within", "ToleranceRun", "Divergence",
+__all__ = ["Trace", "minimize", "steps_to_stay_within", "ToleranceRun", "Divergence",
            "DIVERGENCE_FACTOR"]
 
 #: A run is flagged as diverged when ``|f(x_t) - f*|`` exceeds this multiple of ``|f(x_0) - f*|``.
@@ -128,9 +128,6 @@ class Trace:
             hit = np.linalg.norm(self.xs - np.asarray(target, dtype=float), axis=-1) <= tol
         idx = np.flatnonzero(hit)
         return int(idx[0]) if idx.size else None
-
-    #: The name this method had first; :meth:`first_step_within` says what it counts.
-    steps_to = first_step_within
 
     def contraction(self, start: int = 0, stop: Optional[int] = None, *, target=None) -> float:
         r"""The average factor per step by which the distance to ``target`` shrinks over steps
@@ -333,10 +330,6 @@ def steps_to_stay_within(problem, lr, tol: float = 1e-4, max_steps: int = 1000) 
     return ToleranceRun(trace=trace, steps=None, status="not yet", minimum=nearest)
 
 
-#: The name :func:`steps_to_stay_within` had first.
-steps_to_tolerance = steps_to_stay_within
-
-
 def _describe(opt) -> str:
     lr = getattr(opt, "lr", None)
     lr_text = f"lr={lr:g}" if isinstance(lr, (int, float)) else "scheduled lr"
@@ -350,7 +343,7 @@ from .rangetest import lr_range_test  # noqa: E402
 # Basin maps, the sharpest curvature and optimizer races: the analysis behind the learning-rate and
 # race explorers (stepcourse.widgets), tested in tests/test_moved_analysis.py.
 
-__all__ += ["sharpest_curvature", "basin_map", "race"]
+__all__ += ["sharpest_curvature", "BasinMap", "basin_map", "race"]
 
 
 def sharpest_curvature(problem) -> float:
@@ -374,7 +367,50 @@ def sharpest_curvature(problem) -> float:
     return float(np.max(np.linalg.eigvalsh(problem.hessian(problem.minima))))
 
 
-def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3, escape: float = 50.0) -> dict:
+@dataclass(frozen=True, eq=False)
+class BasinMap:
+    """The answer of :func:`basin_map`: where plain gradient descent ends from each start of a grid.
+
+    Attributes
+    ----------
+    labels : ndarray of int
+        One label per start: ``i >= 0`` reached known minimum ``i``, ``-1`` diverged, ``-2`` still
+        elsewhere. Shape ``(n, n)`` for a 2-D problem (rows follow the second coordinate),
+        ``(len(lr), n)`` for a 1-D one.
+    x, y : ndarray
+        The grid's coordinates: the two coordinates of the start (2-D), or the start and the rates
+        (1-D: ``y`` is ``lr``).
+    minima : ndarray
+        The problem's known minima, in the order of the labels.
+    dim : int
+        The problem's dimension (1 or 2).
+    lr : float or ndarray
+        The rate (2-D) or the rates, one per row (1-D).
+    steps : int
+        Steps of each run.
+    problem : str
+        The problem's name.
+    shares : dict
+        The fraction of starts with each label present.
+    """
+
+    labels: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    minima: np.ndarray
+    dim: int
+    lr: object
+    steps: int
+    problem: str
+    shares: dict
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{k}: {v:.1%}" for k, v in sorted(self.shares.items()))
+        return f"BasinMap({self.problem}, {self.labels.shape[0]}x{self.labels.shape[1]} starts; {parts})"
+
+
+def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3,
+              escape: float = 50.0) -> BasinMap:
     r"""Which minimum plain gradient descent reaches from each start of a grid.
 
     Every start runs
@@ -410,17 +446,17 @@ def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3, 
 
     Returns
     -------
-    dict with ``labels`` (``(n, n)`` for 2-D: rows follow the second coordinate; ``(len(lr), n)`` for
-    1-D), ``x`` and ``y`` (the grid's coordinates: for 1-D ``y`` are the rates), ``minima``, ``dim``,
-    ``lr``, ``steps``, ``problem`` (name) and ``shares`` (fraction of starts per label, a dict).
+    BasinMap
+        The labels, the grid, the minima and the share of each label.
 
     Examples
     --------
     >>> import stepcourse as sc
-    >>> basin_map(sc.problems.quadratic([1.0, 10.0]), 0.15, n=4, steps=200)["shares"]
+    >>> basin_map(sc.problems.quadratic([1.0, 10.0]), 0.15, n=4, steps=200).shares
     {0: 1.0}
-    >>> basin_map(sc.problems.quadratic([1.0, 10.0]), 0.21, n=4, steps=400)["shares"]
-    {-1: 1.0}
+    >>> m = basin_map(sc.problems.quadratic([1.0, 10.0]), 0.21, n=4, steps=400)
+    >>> m.labels.shape, m.shares
+    ((4, 4), {-1: 1.0})
     """
     from ._validation import check_integer, check_number, check_problem
 
@@ -477,9 +513,9 @@ def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3, 
     labels = np.where(~alive | grew, -1, np.where(arrived, nearest, -2)).astype(int)
     values, counts = np.unique(labels, return_counts=True)
     shares = {int(v): float(c) / labels.size for v, c in zip(values, counts)}
-    return {"labels": labels, "x": axes[0], "y": axes[1] if problem.dim == 2 else rates, "minima": minima,
-            "dim": problem.dim, "lr": rates[0] if problem.dim == 2 else rates, "steps": steps,
-            "problem": problem.name, "shares": shares}
+    return BasinMap(labels=labels, x=axes[0], y=axes[1] if problem.dim == 2 else rates, minima=minima,
+                    dim=problem.dim, lr=float(rates[0]) if problem.dim == 2 else rates, steps=steps,
+                    problem=problem.name, shares=shares)
 
 
 def race(problem, rates, *, x0=None, steps: int = 100, momentum: float = 0.9, lr_scale: float = 1.0) -> dict:

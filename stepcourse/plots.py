@@ -411,7 +411,7 @@ def schedule_curves(schedules, steps: int, ax=None, *, log: bool = False, title=
 def basins(result, ax=None, *, title=None, legend: bool = True):
     """Which minimum gradient descent reaches from each start: a map from ``basin_map``.
 
-    ``result`` is the dict of :func:`stepcourse.loop.basin_map`: for a 2-D problem the
+    ``result`` is the :class:`~stepcourse.loop.BasinMap` of :func:`stepcourse.loop.basin_map`: for a 2-D problem the
     axes are the two coordinates of the start; for a 1-D problem the start runs along ``x`` and the
     learning rate along ``y``. Minimum ``i`` gets palette colour ``i``; runs that diverged are grey and runs
     still far from every minimum at the end are near-white.
@@ -421,15 +421,20 @@ def basins(result, ax=None, *, title=None, legend: bool = True):
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
 
+    from .loop import BasinMap
+
+    if not isinstance(result, BasinMap):
+        raise TypeError(f"result must be a BasinMap (what stepcourse.loop.basin_map returns); "
+                        f"got {type(result).__name__}")
     made, ax = ax is None, new_axes(ax)
-    labels = np.asarray(result["labels"])
-    k = len(result["minima"])
+    labels = np.asarray(result.labels)
+    k = len(result.minima)
     cmap = ListedColormap([BASIN_UNSETTLED, BASIN_DIVERGED] + [color(i) for i in range(k)])  # labels -2, -1, 0, ..
     norm = BoundaryNorm(np.arange(-2.5, k + 0.5), cmap.N)
-    mesh = ax.pcolormesh(result["x"], result["y"], labels, cmap=cmap, norm=norm, shading="nearest")
+    mesh = ax.pcolormesh(result.x, result.y, labels, cmap=cmap, norm=norm, shading="nearest")
     markers = None
-    minima = np.asarray(result["minima"])
-    if result["dim"] == 2:
+    minima = np.asarray(result.minima)
+    if result.dim == 2:
         markers = ax.plot(minima[:, 0], minima[:, 1], linestyle="none", marker="*", markersize=11,
                           color="white", markeredgecolor="black")[0]
         ax.set_xlabel("start $w_1$")
@@ -440,10 +445,10 @@ def basins(result, ax=None, *, title=None, legend: bool = True):
             ax.axvline(m, color="black", linewidth=0.8, linestyle=":")
         ax.set_xlabel("start $w_0$")
         ax.set_ylabel(r"learning rate $\eta$")
-        lrs = np.asarray(result["y"], dtype=float)
+        lrs = np.asarray(result.y, dtype=float)
         if len(lrs) > 2 and np.all(lrs > 0) and np.allclose(np.diff(np.log(lrs)), np.log(lrs[1] / lrs[0])):
             ax.set_yscale("log")
-    ax.set_title(title or f"Where gradient descent ends: {result['problem']}")
+    ax.set_title(title or f"Where gradient descent ends: {result.problem}")
     if legend:
         present = set(np.unique(labels).tolist())
         handles = [Patch(color=color(i), label=f"minimum at {np.array2string(minima[i], precision=2)}")

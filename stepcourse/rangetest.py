@@ -27,7 +27,6 @@ import numpy as np
 
 from ._validation import (as_generator, as_xy, check_choice, check_fraction, check_integer, check_number,
                           check_positive, check_seed, describe)
-from .problems import with_gradient_noise  # noqa: F401  (its home is problems; kept importable here)
 from .schedules import exponential
 
 __all__ = ["RangeTest", "lr_range_test", "METHODS"]
@@ -156,7 +155,7 @@ def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: 
     ----------
     target : Problem or model
         A :class:`~stepcourse.problems.Problem` (gradients from ``target.grad``; deterministic unless
-        the problem is noisy, see :func:`with_gradient_noise`), or a model with
+        the problem is noisy, see :func:`~stepcourse.problems.with_gradient_noise`), or a model with
         ``loss_and_grad(params, X, y)`` trained on ``data``.
     opt : optimizer or optimizer class, optional
         Its hyperparameters are kept and its ``lr`` replaced by the sweep (default: plain SGD).
@@ -176,7 +175,7 @@ def lr_range_test(target, opt=None, *, data=None, params=None, x0=None, lr_min: 
     smoothing : float in [0, 1), optional
         Moving-average factor :math:`\beta`. Default: 0 for an exact loss (a problem without gradient
         noise, a model on full batches), 0.9 for noisy ones (mini-batches, a problem from
-        :func:`with_gradient_noise`). Smoothing an exact curve only blurs it: its sharp fall near
+        :func:`~stepcourse.problems.with_gradient_noise`). Smoothing an exact curve only blurs it: its sharp fall near
         :math:`1/L` drags the minimum of the smoothed curve to larger rates.
     stop_factor : float
         End the sweep once the smoothed loss exceeds this multiple of its lowest value (for a problem

@@ -473,12 +473,7 @@ def schedule_run(schedule, *, noise: float = 1.0, steps: int = 300, seed: int = 
     from ._validation import check_integer, check_non_negative
     from .loop import minimize
     from .optim import SGD
-    from .problems import quadratic
-
-    try:
-        from .problems import with_gradient_noise
-    except ImportError:  # older layout: the noisy problems lived with the range test
-        from .rangetest import with_gradient_noise
+    from .problems import quadratic, with_gradient_noise
 
     noise = check_non_negative("noise", noise)
     steps = check_integer("steps", steps, low=1)

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import stepcourse as sc
-from stepcourse.batching import batch_indices, minibatch_least_squares
+from stepcourse.batching import batch_indices
+from stepcourse.problems import minibatch_least_squares
 
 
 def test_shuffle_visits_every_row_once_per_epoch_in_a_new_order():
@@ -129,3 +130,56 @@ def test_grad_accepts_a_trailing_axis_and_checks_it():
     assert p.grad(W).shape == (4, 5, 3)
     with pytest.raises(ValueError, match="trailing axis"):
         p.grad(np.zeros(2))
+
+
+# -- batch_size_run: mini-batch SGD next to full-batch GD ------------------------------------------------
+
+def _line_data(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    return X, X @ np.array([1.5, -0.5]) + 0.3 * rng.normal(size=n)
+
+
+def test_batch_size_run_counts_steps_per_epoch_and_replays_plain_sgd():
+    X, y = _line_data()
+    run = sc.batching.batch_size_run(X, y, batch_size=8, lr=0.05, epochs=3, sampling="cyclic")
+    assert isinstance(run, sc.batching.BatchSizeRun)
+    assert run.steps_per_epoch == 8 and run.trace.steps == 24 and run.full.steps == 3   # ceil(60 / 8)
+    assert (run.batch_size, run.lr, run.sampling, run.epochs) == (8, 0.05, "cyclic", 3)
+    # Independent oracle: plain SGD on the centered least squares, step t on batch t of the stored order.
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    batches = [np.arange(s, min(s + 8, 60)) for s in range(0, 60, 8)]
+    w = run.problem.x0.astype(float).copy()
+    for t in range(24):
+        rows = batches[t % len(batches)]
+        w = w - 0.05 * 2 / len(rows) * Xc[rows].T @ (Xc[rows] @ w - yc[rows])
+    assert np.allclose(run.trace.x, w, rtol=1e-12, atol=1e-12)
+    # the full-batch run is gradient descent on the whole loss
+    w = run.problem.x0.astype(float).copy()
+    for _ in range(3):
+        w = w - 0.05 * 2 / 60 * Xc.T @ (Xc @ w - yc)
+    assert np.allclose(run.full.x, w, rtol=1e-12, atol=1e-12)
+
+
+def test_batch_size_run_floor_shrinks_as_one_over_the_batch():
+    X, y = _line_data(n=200)
+    small, large = (sc.batching.batch_size_run(X, y, B, lr=0.03, epochs=1, sampling="replacement")
+                    for B in (2, 32))
+    assert small.floor == pytest.approx(16 * large.floor, rel=1e-12)
+    # a rate beyond 2/L has no stationary floor (the largest curvature here is about 2)
+    assert sc.batching.batch_size_run(X, y, 4, lr=1.5, epochs=1).floor is None
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"lr": 0.0}, "^lr must"), ({"epochs": 0}, "^epochs must"), ({"sampling": "random"}, "^sampling must"),
+    ({"batch_size": 0}, "^batch_size must"),
+])
+def test_batch_size_run_arguments(kwargs, match):
+    X, y = _line_data()
+    args = {"batch_size": 4, "lr": 0.1} | kwargs
+    with pytest.raises(ValueError, match=match):
+        sc.batching.batch_size_run(X, y, **args)
+
+
+def test_batching_keeps_no_alias_of_the_problem():
+    assert not hasattr(sc.batching, "minibatch_least_squares")

@@ -59,6 +59,22 @@ def test_real_datasets_load_without_download():
     assert bc.X.max(axis=0).max() / bc.X.max(axis=0).min() > 1e4  # very different feature scales
 
 
+def test_diabetes_pair_standardizes_two_named_columns():
+    X, y, names = sc.data.diabetes_pair()
+    assert X.shape == (442, 2) and names == ("bmi", "s5")
+    raw = sc.data.diabetes()
+    for j, name in enumerate(names):
+        col = raw.X[:, raw.feature_names.index(name)]
+        assert np.allclose(X[:, j] * col.std() + col.mean(), col)
+    assert np.allclose(X.mean(axis=0), 0) and np.allclose(X.std(axis=0), 1)
+    assert np.allclose(y * raw.y.std() + raw.y.mean(), raw.y) and np.isclose(y.std(), 1)
+    X2, _, names2 = sc.data.diabetes_pair(("age", "bp"))
+    assert names2 == ("age", "bp") and not np.allclose(X2, X)
+    for bad in (("bmi", "weight"), "bmi", ("bmi",), ("bmi", "s5", "bp"), (1, 2)):
+        with pytest.raises(ValueError, match="^features must be two names"):
+            sc.data.diabetes_pair(bad)
+
+
 def test_dataset_validation_unpacking_and_select():
     d = make_linear(n=10, weights=(1.0, 2.0, 3.0))
     X, y = d

@@ -59,14 +59,14 @@ def test_overflow_is_flagged_without_warnings():
     assert tr.diverged and np.all(np.isfinite(tr.xs))
 
 
-def test_steps_to_and_start_override():
+def test_first_step_within_and_start_override():
     p = sc.problems.parabola(curvature=1.0, x0=-3.0)
     tr = sc.minimize(p, sc.optim.SGD(lr=0.5), x0=[2.0], steps=40)
     assert tr.xs[0, 0] == 2.0
-    k = tr.steps_to(1e-6)
+    k = tr.first_step_within(1e-6)
     assert tr.gaps[k] <= 1e-6 < tr.gaps[k - 1]
-    assert tr.steps_to(1e-300) is None
-    assert tr.steps_to(0.1, target=[0.0]) == int(np.ceil(np.log(0.1 / 2.0) / np.log(0.5)))
+    assert tr.first_step_within(1e-300) is None
+    assert tr.first_step_within(0.1, target=[0.0]) == int(np.ceil(np.log(0.1 / 2.0) / np.log(0.5)))
 
 
 def test_scheduled_lr_is_recorded():
@@ -128,7 +128,8 @@ def test_steps_to_stay_within_counts_from_the_last_exit():
     run = sc.loop.steps_to_stay_within(p, 1.9, tol=1e-2)       # bounces: 1 - 1.9 = -0.9 per step
     k = run.steps
     assert run.status == "converged" and np.all(run.trace.gaps[k:] <= 1e-2) and run.trace.gaps[k - 1] > 1e-2
-    assert run["steps"] == k and sc.steps_to_tolerance is sc.loop.steps_to_stay_within
+    assert run["steps"] == k and sc.steps_to_stay_within is sc.loop.steps_to_stay_within
+    assert not hasattr(sc.loop, "steps_to_tolerance") and not hasattr(sc.Trace, "steps_to")
     assert sc.loop.steps_to_stay_within(p, 2.5).status == "diverged"
     with pytest.raises(ValueError, match="no known minimum"):
         sc.loop.steps_to_stay_within(sc.problems.saddle(), 0.1, max_steps=5)

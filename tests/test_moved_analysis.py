@@ -24,9 +24,24 @@ def test_sharpest_curvature_is_the_largest_hessian_eigenvalue_at_a_minimum():
 def test_basin_map_on_a_quadratic_is_all_in_or_all_out():
     bowl = sc.problems.quadratic([1.0, 10.0])
     inside = basin_map(bowl, 0.19, n=8, steps=600)
-    assert inside["labels"].shape == (8, 8) and inside["shares"] == {0: 1.0}
+    assert inside.labels.shape == (8, 8) and inside.shares == {0: 1.0}
     outside = basin_map(bowl, 0.25, n=8, steps=200)
-    assert outside["shares"] == {-1: 1.0}
+    assert outside.shares == {-1: 1.0}
+
+
+def test_basin_map_is_a_frozen_result_with_named_fields():
+    import dataclasses
+
+    m = basin_map(sc.problems.himmelblau(), 0.01, n=6, steps=50)
+    assert isinstance(m, sc.loop.BasinMap)
+    assert [f.name for f in dataclasses.fields(m)] == ["labels", "x", "y", "minima", "dim", "lr", "steps",
+                                                       "problem", "shares"]
+    assert m.dim == 2 and m.lr == 0.01 and m.steps == 50 and m.problem == "Himmelblau"
+    assert np.array_equal(m.minima, sc.problems.himmelblau().minima) and len(m.x) == len(m.y) == 6
+    assert sum(m.shares.values()) == pytest.approx(1.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.steps = 3
+    assert "Himmelblau" in repr(m) and "6x6" in repr(m)
 
 
 def test_basin_map_agrees_with_minimize_start_by_start():
@@ -35,10 +50,10 @@ def test_basin_map_agrees_with_minimize_start_by_start():
     m = basin_map(p, lr, n=9, steps=300)
     for i in range(0, 9, 2):
         for j in range(0, 9, 3):
-            start = np.array([m["x"][j], m["y"][i]])
+            start = np.array([m.x[j], m.y[i]])
             tr = sc.minimize(p, sc.optim.SGD(lr=lr), x0=start, steps=300)
             nearest = int(np.argmin(np.linalg.norm(p.minima - tr.x, axis=1)))
-            assert m["labels"][i, j] == nearest
+            assert m.labels[i, j] == nearest
             assert np.linalg.norm(tr.x - p.minima[nearest]) < 1e-3 * 10
 
 
@@ -48,16 +63,16 @@ def test_a_minimum_too_sharp_for_the_rate_collects_nobody():
     lr = 1.3 * 2 / sharp.max()
     m = basin_map(p, lr, n=40, steps=300)
     for i, lam in enumerate(sharp):
-        assert (m["shares"].get(i, 0.0) == 0.0) == (lr * lam >= 2), (i, lam)
+        assert (m.shares.get(i, 0.0) == 0.0) == (lr * lam >= 2), (i, lam)
 
 
 def test_basin_map_in_1d_has_one_row_per_rate():
     well = sc.problems.double_well()
     rates = np.linspace(0.05, 1.2, 12)
     m = basin_map(well, rates, n=50, steps=300)
-    assert m["labels"].shape == (12, 50) and np.array_equal(m["y"], rates) and m["dim"] == 1
+    assert m.labels.shape == (12, 50) and np.array_equal(m.y, rates) and m.dim == 1
     left_threshold = 2 / well.hessian(well.minima[:1])[0, 0, 0]
-    near_left = m["labels"][:, np.abs(m["x"] - well.minima[0, 0]) < 0.3]
+    near_left = m.labels[:, np.abs(m.x - well.minima[0, 0]) < 0.3]
     assert np.all(near_left[rates < 0.6] == 0)
     assert not np.any(near_left[rates > left_threshold] == 0)
 

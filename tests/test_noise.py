@@ -103,7 +103,7 @@ def test_noise_floor_closed_forms():
 
 def test_noise_floor_matches_a_long_sgd_run():
     X, y = _regression(n=200, d=2, seed=2)
-    p = sc.batching.minibatch_least_squares(X, y, batch_size=2, sampling="replacement", seed=0)
+    p = sc.problems.minibatch_least_squares(X, y, batch_size=2, sampling="replacement", seed=0)
     C = np.cov(p.per_example_grad(p.minima[0]).T, bias=True)
     lr = 0.02
     tr = sc.minimize(p, sc.optim.SGD(lr=lr), steps=30000)

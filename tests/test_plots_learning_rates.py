@@ -5,7 +5,7 @@ from matplotlib.colors import to_rgba
 
 import stepcourse as sc
 from stepcourse.plots import BASIN_DIVERGED, BASIN_UNSETTLED
-from stepcourse.widgets.learning_rates import basin_map
+from stepcourse.loop import basin_map
 
 
 def test_range_test_plot_draws_the_sweep_and_its_readings():
@@ -41,16 +41,22 @@ def test_schedule_curves_plot_the_rates_of_each_schedule():
 def test_basins_plot_colours_each_label():
     p = sc.problems.himmelblau()
     m = basin_map(p, 0.03, n=30, steps=200)  # a large rate: some runs diverge or bounce
-    assert {-2, -1} & set(m["shares"])
+    assert {-2, -1} & set(m.shares)
     drawn = sc.plots.basins(m)
     mesh = drawn["mesh"]
-    assert np.array_equal(np.asarray(mesh.get_array()).reshape(m["labels"].shape), m["labels"])
+    assert np.array_equal(np.asarray(mesh.get_array()).reshape(m.labels.shape), m.labels)
     colour = lambda label: mesh.cmap(mesh.norm(label))  # noqa: E731
     assert colour(-1) == to_rgba(BASIN_DIVERGED) and colour(-2) == to_rgba(BASIN_UNSETTLED)
     assert colour(0) == to_rgba(sc.plots.color(0)) and colour(3) == to_rgba(sc.plots.color(3))
     legend = [t.get_text() for t in mesh.axes.get_legend().get_texts()]
-    assert ("diverged" in legend) == (-1 in m["shares"]) and ("not settled" in legend) == (-2 in m["shares"])
+    assert ("diverged" in legend) == (-1 in m.shares) and ("not settled" in legend) == (-2 in m.shares)
     assert drawn["minima"] is not None and len(drawn["minima"].get_xdata()) == 4
+
+
+def test_basins_plot_takes_only_a_basin_map():
+    m = basin_map(sc.problems.himmelblau(), 0.01, n=4, steps=10)
+    with pytest.raises(TypeError, match="^result must be a BasinMap"):
+        sc.plots.basins({"labels": m.labels, "x": m.x, "y": m.y, "minima": m.minima, "dim": 2})
 
 
 def test_basins_plot_in_1d_has_the_rate_on_the_vertical_axis():

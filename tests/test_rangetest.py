@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import stepcourse as sc
-from stepcourse.rangetest import RangeTest, _smooth, lr_range_test, with_gradient_noise
+from stepcourse.problems import with_gradient_noise
+from stepcourse.rangetest import RangeTest, _smooth, lr_range_test
 
 
 # -- the sweep ------------------------------------------------------------------------------------------

@@ -30,8 +30,8 @@ def test_learning_rate_explorer_controls_move_the_picture():
     p, steps = explorer_surfaces()[ex.values["surface"]]
     expected = sc.minimize(p, sc.optim.SGD(lr=1.2 * 2 / sharpest_curvature(p)), steps=steps)
     assert np.array_equal(path.get_xdata(), expected.xs[:, 0])
-    assert np.array_equal(ex.handles["mesh"].get_array().reshape(ex.data["basins"]["labels"].shape),
-                          ex.data["basins"]["labels"])
+    assert np.array_equal(ex.handles["mesh"].get_array().reshape(ex.data["basins"].labels.shape),
+                          ex.data["basins"].labels)
     old_ax_limits = ex.handles["ax"].get_xlim()
     assert _png_changes(ex, "surface", "Rosenbrock (curved valley)")
     assert ex.handles["ax"].get_xlim() != old_ax_limits

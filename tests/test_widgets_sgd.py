@@ -155,18 +155,7 @@ def test_batch_explorer_controls_change_the_figure(batch):
     assert np.allclose(batch.handles["sgd_path"].get_xydata(), batch.handles["gd_path"].get_xydata())
 
 
-def test_batch_size_run_floor_and_shapes():
-    X, y, names = W.diabetes_pair()
-    assert X.shape == (442, 2) and names == ("bmi", "s5")
-    assert np.allclose(X.mean(axis=0), 0) and np.allclose(y.std(), 1)
-    small, large = (W.batch_size_run(X, y, B, lr=0.03, epochs=2, sampling="replacement") for B in (2, 32))
-    assert small["trace"].steps == 2 * 221 and large["trace"].steps == 2 * 14
-    assert small["full"].steps == 2
-    assert small["floor"] == pytest.approx(16 * large["floor"], rel=1e-12)
-    # a rate beyond 2/L has no stationary floor
-    assert W.batch_size_run(X, y, 4, lr=0.75, epochs=1)["floor"] is None
-    with pytest.raises(ValueError, match="features"):
-        W.diabetes_pair(("bmi", "weight"))
+def test_batch_size_explorer_arguments():
     with pytest.raises(ValueError, match="^batch_size must be a number from 1 to 442"):
         W.batch_size_explorer(batch_size=0)
     with pytest.raises(ValueError, match="^sampling must be one of"):

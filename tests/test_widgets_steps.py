@@ -88,13 +88,13 @@ def test_rejects_a_2d_problem():
         sc.widgets.steps_explorer(sc.problems.rosenbrock())
 
 
-def test_steps_to_tolerance_statuses():
+def test_steps_to_stay_within_statuses():
     p = sc.problems.double_well()
-    res = sc.loop.steps_to_tolerance(p, 0.1, tol=1e-8)
-    assert res["status"] == "converged"
+    res = sc.loop.steps_to_stay_within(p, 0.1, tol=1e-8)
+    assert res.status == "converged"
     # from x0 = 0.25 the slope is positive, so it rolls left, into the deeper basin
-    assert np.allclose(res["minimum"], p.minima[0]) and p.minima[0, 0] < 0
-    assert sc.loop.steps_to_tolerance(p, 5.0)["status"] == "diverged"
+    assert np.allclose(res.minimum, p.minima[0]) and p.minima[0, 0] < 0
+    assert sc.loop.steps_to_stay_within(p, 5.0).status == "diverged"
 
 
 @pytest.mark.parametrize("factory, moves", [

@@ -85,7 +85,7 @@ def _outcome(trace, problem, lr, frac, tol):
     width = max(b[1] - b[0] for b in problem.bounds)
     if d[i] <= tol * width:
         where = ", ".join(f"{v:.2f}" for v in minima[i])
-        k = trace.steps_to(tol * width, target=minima[i])
+        k = trace.first_step_within(tol * width, target=minima[i])
         return f"η = {lr:.3g} ({frac:g} × 2/L*): reached the minimum at ({where}) after {k} steps"
     if trace.loss > trace.losses[0]:
         return (f"η = {lr:.3g} ({frac:g} × 2/L*): diverging, the loss grew from {trace.losses[0]:.3g} "
@@ -171,7 +171,7 @@ def rate_update(h: dict, data) -> None:
     if data["key"] != h["key"]:  # a new surface: new limits and ticks, so everything is drawn again
         _rate_show(h, data)
         h["redraw"] = True
-    h["mesh"].set_array(data["basins"]["labels"].ravel())
+    h["mesh"].set_array(data["basins"].labels.ravel())
     xs = data["trace"].xs
     h["path"].set_data(xs[:, 0], xs[:, 1])
     k = np.arange(len(data["gaps"]))

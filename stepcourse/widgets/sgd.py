@@ -4,26 +4,27 @@
 time, or all six) from the same start with :func:`stepcourse.loop.race` and draws their paths and losses
 with :func:`stepcourse.plots.race_panels`. ``batch_size_explorer`` runs mini-batch SGD on two features of
 the diabetes data and shows what the batch size does to the path, to the progress per epoch and to the
-noise floor. Each explorer's pieces are module-level functions (``race_*``, ``batch_*``).
+noise floor. Each explorer's pieces are module-level functions (``race_*``, ``batch_*``); the runs are
+:func:`stepcourse.batching.batch_size_run` on :func:`stepcourse.data.diabetes_pair`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
 
 import numpy as np
 
 from .. import plots
 from .._validation import check_integer
-from ..batching import SAMPLINGS, minibatch_least_squares
-from ..loop import minimize, race
-from ..noise import noise_floor
+from ..batching import SAMPLINGS, batch_size_run
+from ..data import diabetes_pair
+from ..loop import race
 from ..problems import Problem, himmelblau, quadratic, rosenbrock, saddle, six_hump_camel
 from ._explorer import Choice, Explorer, Slider, fit_layout
 
 __all__ = ["RACE_OPTIMIZERS", "RACE_GROUPS", "RaceCourse", "race_courses", "optimizer_race_explorer",
            "race_compute", "race_draw", "race_update", "race_result",
-           "diabetes_pair", "batch_size_run", "batch_size_explorer", "batch_compute", "batch_draw",
+           "batch_size_explorer", "batch_compute", "batch_draw",
            "batch_update", "batch_result"]
 
 #: The optimizers of the race, in drawing order; each keeps its colour and line style everywhere
@@ -214,54 +215,6 @@ def optimizer_race_explorer(surface: str = "ravine (κ = 100)", optimizers: str 
 
 # -- batch size ---------------------------------------------------------------------------------------
 
-def diabetes_pair(features=("bmi", "s5")):
-    """Two standardized features of the diabetes data and the standardized target: ``(X, y, names)``.
-
-    Standardizing (mean 0, standard deviation 1 for every column and for the target) makes the
-    learning rates of this chapter mean the same thing for every feature; the loss of the constant
-    model is then 1.
-    """
-    from ..data import diabetes
-
-    data = diabetes()
-    names = list(data.feature_names)
-    try:
-        cols = [names.index(f) for f in features]
-    except ValueError:
-        raise ValueError(f"features must be names from {names}; got {features!r}") from None
-    X = data.X[:, cols]
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
-    y = (data.y - data.y.mean()) / data.y.std()
-    return X, y, tuple(features)
-
-
-def batch_size_run(X, y, batch_size: int, lr: float, epochs: int = 10, sampling: str = "shuffle", seed=0) -> dict:
-    """Mini-batch SGD on least squares for ``epochs`` epochs, and full-batch GD for as many epochs.
-
-    Returns a dict with the ``problem`` (:func:`~stepcourse.batching.minibatch_least_squares`), the
-    ``trace`` of mini-batch SGD (one entry per step), the ``full`` trace of gradient descent (one step
-    per epoch), ``steps_per_epoch`` and the predicted ``floor`` of the loss for independent batches
-    (:func:`~stepcourse.noise.noise_floor` with the per-example gradient covariance at the minimum;
-    None where the rate is too large for the formula).
-    """
-    from ..optim import SGD
-
-    problem = minibatch_least_squares(X, y, batch_size, sampling, seed=seed)
-    spe = problem.steps_per_epoch
-    trace = minimize(problem, SGD(lr=float(lr)), steps=int(epochs) * spe)
-    full = minibatch_least_squares(X, y, len(y), "cyclic")
-    full_trace = minimize(full, SGD(lr=float(lr)), steps=int(epochs))
-    G = problem.per_example_grad(problem.minima[0])
-    cov = np.cov(G.T, bias=True)
-    try:
-        floor = noise_floor(problem.H, cov, float(lr), problem.batch_size, n=len(y),
-                            replace=sampling == "replacement")
-    except ValueError:
-        floor = None
-    return {"problem": problem, "trace": trace, "full": full_trace, "steps_per_epoch": spe, "floor": floor,
-            "batch_size": problem.batch_size, "lr": float(lr), "sampling": sampling, "epochs": int(epochs)}
-
-
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 442)
 BATCH_LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.6)
 
@@ -283,8 +236,10 @@ class BatchSetup:
 
 
 def batch_compute(setup: BatchSetup, batch_size, lr, sampling) -> dict:
-    """The runs of :func:`batch_size_run` for these settings, and their outcome in words."""
-    run = dict(setup.run(int(batch_size), float(lr), sampling), setup=setup)
+    """The runs of :func:`stepcourse.batching.batch_size_run` for these settings, and their outcome in
+    words."""
+    result = setup.run(int(batch_size), float(lr), sampling)
+    run = {f.name: getattr(result, f.name) for f in fields(result)} | {"setup": setup}
     tr, full, spe = run["trace"], run["full"], run["steps_per_epoch"]
     if tr.diverged:
         outcome = f"diverged at step {tr.diverged_at}"

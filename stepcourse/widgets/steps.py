@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import plots
 from .._validation import check_integer, check_number, check_problem
-from ..loop import steps_to_tolerance
+from ..loop import steps_to_stay_within
 from ..problems import parabola
 from ._explorer import Explorer, Slider
 
@@ -36,7 +36,7 @@ class StepsSetup:
     tol: float = 1e-4
     max_steps: int = 1000
     max_shown: int = 30
-    runs: dict = field(default_factory=dict)   # lr -> result of steps_to_tolerance (cached)
+    runs: dict = field(default_factory=dict)   # lr -> result of steps_to_stay_within (cached)
 
     def __post_init__(self):
         lo, hi = self.problem.bounds[0]
@@ -47,7 +47,7 @@ class StepsSetup:
 
     def run(self, lr: float) -> dict:
         if lr not in self.runs:
-            self.runs[lr] = steps_to_tolerance(self.problem, lr, tol=self.tol, max_steps=self.max_steps)
+            self.runs[lr] = steps_to_stay_within(self.problem, lr, tol=self.tol, max_steps=self.max_steps)
         return self.runs[lr]
 
 
