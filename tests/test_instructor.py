@@ -145,6 +145,7 @@ def test_student_version_keeps_exercises_and_setup(name, book, student_dir):
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GRADED_IDS)
 def test_student_version_executes_and_stubs_say_not_yet(name, book, graded):
     chapter = book / f"{name}.ipynb"
@@ -196,11 +197,13 @@ def test_student_version_needs_no_solution(name, book, student_dir):
 
 # -- grading ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_grading_leaves_sources_untouched(graded):
     _, _, before, after = graded
     assert before == after
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GRADED_IDS)
 def test_grading_source_gives_full_marks(name, book, graded):
     chapter = book / f"{name}.ipynb"
@@ -214,6 +217,7 @@ def test_grading_source_gives_full_marks(name, book, graded):
     assert float(row["total"]) == points
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", GRADED_IDS)
 def test_grading_student_version_gives_zero(name, book, graded):
     chapter = book / f"{name}.ipynb"
@@ -224,6 +228,7 @@ def test_grading_student_version_gives_zero(name, book, graded):
     assert float(row["total"]) == 0
 
 
+@pytest.mark.slow
 def test_grading_writes_a_summary(book, graded):
     out, rows, _, _ = graded
     summary = (out / "summary.md").read_text(encoding="utf-8")
@@ -275,6 +280,7 @@ def broken(book, graded, student_dir, tmp_path_factory):
     return chapter, rows, limit, before, book_hashes(subs)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not TWO_EXERCISES, reason="no chapter with two exercises in book/ yet")
 def test_endless_loop_is_stopped_and_partly_scored(broken):
     chapter, rows, limit, _, _ = broken
@@ -287,6 +293,7 @@ def test_endless_loop_is_stopped_and_partly_scored(broken):
     assert float(row["total"]) == registry()[first].points
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not TWO_EXERCISES, reason="no chapter with two exercises in book/ yet")
 def test_kernel_crash_is_scored(broken):
     chapter, rows, _, _, _ = broken
@@ -296,6 +303,7 @@ def test_kernel_crash_is_scored(broken):
     assert float(row[first]) == registry()[first].points and float(row[second]) == 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not TWO_EXERCISES, reason="no chapter with two exercises in book/ yet")
 def test_error_in_one_exercise_does_not_cost_the_next(broken):
     chapter, rows, _, before, after = broken

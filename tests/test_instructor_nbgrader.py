@@ -92,6 +92,7 @@ def test_export_has_nbgrader_cells_for_every_exercise(name, exported):
     assert not {line.strip() for line in released_text.splitlines()} & secret
 
 
+@pytest.mark.slow
 def test_export_passes_its_tests_and_the_release_fails_them(exported, tmp_path):
     """The first chapter graded by stepcourse grade: the export scores full marks, nbgrader's release zero."""
     book, out, _, _ = exported
@@ -140,6 +141,7 @@ REAL = [name for name in ("steps", "sgd_batches") if name in IDS] or IDS[:2]
 
 @pytest.mark.skipif(not NBGRADER.exists() and not os.environ.get("CI"),
                     reason="nbgrader (in the test extras) is not installed")
+@pytest.mark.slow
 def test_real_nbgrader_generates_and_autogrades(exported, tmp_path):
     book, out, _, _ = exported
     course = tmp_path / "course"
