@@ -21,6 +21,7 @@ What a display puts in the notebook depends on who runs it:
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import itertools
@@ -53,6 +54,92 @@ FALLBACK_CSS = """
   display: none;
 }
 """
+
+
+class _GlyphRecorder:
+    """Stands in for an Agg renderer's C++ core while one text is drawn: records the glyph images."""
+
+    def __init__(self, core):
+        self.core, self.images, self.other = core, [], False
+
+    def draw_text_image(self, image, x, y, angle, gc):
+        if isinstance(image, np.ndarray):
+            self.images.append((image.copy(), x, y, angle))
+        else:  # matplotlib < 3.11 passes the font object, whose bitmap changes: not cached
+            self.other = True
+        self.core.draw_text_image(image, x, y, angle, gc)
+
+    def __getattr__(self, name):  # any other drawing (a mathtext rule, say): not cached
+        self.other = True
+        return getattr(self.core, name)
+
+
+def _text_key(renderer, gc, x, y, s, prop, angle, ismath, mtext):
+    features = tuple(mtext.get_fontfeatures() or ()) if hasattr(mtext, "get_fontfeatures") else None
+    language = mtext.get_language() if hasattr(mtext, "get_language") else None
+    return (s, ismath, x, y, angle, renderer.dpi, bool(gc.get_antialiased()), features, str(language),
+            tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+            prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+
+
+def _text_caching_renderer():
+    """An Agg renderer that keeps the glyph images of each text it draws and replays them.
+
+    A redraw of the animated artists draws the same titles, tick labels and legend entries at the same
+    place again; rasterising their glyphs (one FreeType call per glyph in matplotlib 3.11) was most of
+    a frame's cost. The glyph images, their positions and the colour from the graphics context are
+    exactly those of a fresh draw, so the pixels are the same.
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    class TextCachingRendererAgg(RendererAgg):
+        _max_texts = 4000
+
+        def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+            if ismath == "TeX":
+                return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+            cache = self.__dict__.setdefault("_text_cache", {})
+            try:
+                key = _text_key(self, gc, x, y, s, prop, angle, ismath, mtext)
+                images = cache.get(key)
+            except (TypeError, AttributeError):  # an unhashable property: draw as usual
+                return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+            if images is not None:
+                draw = self._renderer.draw_text_image
+                for image, ix, iy, iangle in images:
+                    draw(image, ix, iy, iangle, gc)
+                return None
+            core = self._renderer
+            recorder = self._renderer = _GlyphRecorder(core)
+            try:
+                super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+            finally:
+                self._renderer = core
+            if not recorder.other:
+                if len(cache) >= self._max_texts:
+                    cache.clear()
+                cache[key] = recorder.images
+            return None
+
+    return TextCachingRendererAgg
+
+
+@functools.lru_cache(maxsize=None)
+def _canvas_class():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer_class = _text_caching_renderer()
+
+    class ExplorerCanvas(FigureCanvasAgg):
+        """A plain Agg canvas whose renderer caches the glyphs of the texts it draws."""
+
+        def get_renderer(self, *args, **kwargs):
+            renderer = super().get_renderer(*args, **kwargs)
+            if type(renderer) is not renderer_class and type(renderer).__name__ == "RendererAgg":
+                renderer.__class__ = renderer_class
+            return renderer
+
+    return ExplorerCanvas
 
 
 def static_export_enabled() -> bool:
@@ -106,7 +193,6 @@ class Explorer:
     def __init__(self, controls: dict, compute: Callable, draw: Callable, update: Optional[Callable] = None, *,
                  result: Optional[Callable] = None, figsize=None, alt: str = "", title: str = "",
                  static_scale: float = 1.3):
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         if not controls:
@@ -119,7 +205,7 @@ class Explorer:
         figsize = tuple(figsize) if figsize is not None else (plots.COLUMN_WIDTH, 3.6)
         self.display_size = (round(100 * figsize[0]), round(100 * figsize[1]))
         self.figure = Figure(figsize=figsize, dpi=100 * LIVE_SCALE, layout="constrained")
-        FigureCanvasAgg(self.figure)
+        _canvas_class()(self.figure)
         self.controls = {name: spec.make_widget(spec.label or name) for name, spec in self.specs.items()}
         self.data = self._compute(**self.values)
         self.handles = self._draw(self.figure, self.data)
