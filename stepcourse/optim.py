@@ -135,39 +135,87 @@ class AdamState(_State):
 
 # --------------------------------------------------------------------------------------------------
 
-def _lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
-    """``start + weight * (end - start)`` as torch's ``lerp`` rounds it (two forms, by weight)."""
-    d = np.subtract(end, start)
+# Two lanes compute the same update, operation by operation:
+# - the scalar lane, for arrays of at most _SMALL entries (what explorers and chapters step in loops):
+#   Python floats, which are IEEE doubles rounded exactly as numpy rounds each elementwise operation,
+#   at a fraction of the cost of a numpy call per operation. Python raises where IEEE gives inf or nan
+#   (x / 0, sqrt of a negative number); the array lane then takes the step.
+# - the array lane: numpy, in blocks of _BLOCK entries, so that the temporaries stay in cache and each
+#   input is read, and each output written, once from memory. Every operation writes into a fresh
+#   output or a scratch block (``out=``), never into the caller's arrays.
+# tests/test_optim_properties.py checks that the two lanes agree bit for bit.
+_SMALL = 16
+_BLOCK = 32768
+
+
+def _as_list(a: np.ndarray) -> list:
+    """The entries of ``a`` as Python floats, in C order."""
+    return (a if a.ndim == 1 else a.ravel()).tolist()
+
+
+def _from_list(values: list, shape: tuple) -> np.ndarray:
+    """A new float64 array of ``shape`` holding ``values`` (Python floats, so numpy infers float64)."""
+    a = np.array(values)
+    return a if len(shape) == 1 else a.reshape(shape)
+
+
+def _lerp_into(out: np.ndarray, start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """``start + weight * (end - start)`` written into ``out``, rounded as torch's ``lerp`` (two forms,
+    by weight)."""
+    np.subtract(end, start, out=out)
     if abs(weight) < 0.5:
-        d *= weight
-        d += start
+        out *= weight
+        out += start
     else:
-        d *= 1.0 - weight
-        np.subtract(end, d, out=d)
-    return d
+        out *= 1.0 - weight
+        np.subtract(end, out, out=out)
+    return out
 
 
-def _signed_decayed(g, p, maximize, weight_decay):
-    """``-g`` if maximizing, then plus the L2 term ``weight_decay * p``; returns (g, whether g is new)."""
-    fresh = False
-    if maximize:
-        g, fresh = np.negative(g), True
+def _signed_decayed_into(out: np.ndarray, g: np.ndarray, p: np.ndarray, maximize: bool,
+                         weight_decay: float) -> np.ndarray:
+    """``-g`` if maximizing, then plus the L2 term ``weight_decay * p``, written into ``out``; returns
+    ``g`` itself when there is nothing to do."""
     if weight_decay != 0:
-        decayed = np.multiply(p, weight_decay)
-        decayed += g
-        g, fresh = decayed, True
-    return g, fresh
+        np.multiply(p, weight_decay, out=out)
+        if maximize:
+            out -= g                           # x - y is x + (-y) in IEEE arithmetic
+        else:
+            out += g
+        return out
+    if maximize:
+        return np.negative(g, out=out)
+    return g
+
+
+def _scratch(n: int, count: int) -> list:
+    """``count`` scratch blocks for an array of ``n`` entries."""
+    return [np.empty(min(n, _BLOCK)) for _ in range(count)]
+
+
+def _blocks(n: int):
+    """``(start, stop, k)`` of the blocks of at most ``_BLOCK`` entries that cover ``range(n)``."""
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        yield start, stop, stop - start
 
 
 class Optimizer:
     """Base of the optimizers: ``init``, ``step`` and ``lr_at``; subclasses define one array's update.
 
     A subclass sets ``_State`` (its state dataclass) and defines ``_init_leaf(p) -> dict`` (the state
-    buffers for one array) and ``_update(p, g, buffers, lr, step) -> (p_new, buffers_new)``, where
+    buffers for one array) and the update of one array, twice, with the same operations in the same
+    order: ``_small(p, g, buffers, lr, step)`` on lists of Python floats and
+    ``_arrays(p, g, buffers, lr, step)`` on 1-d float64 arrays; both return ``(p_new, buffers_new)``.
     ``step`` is the number of the step being taken (1 for the first, as in torch).
     """
 
     _State: type = _State
+    _buffers: tuple = ()                       # the state's fields but ``step``, set per subclass
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._buffers = tuple(f.name for f in fields(cls._State) if f.name != "step")
 
     def lr_at(self, t: int) -> float:
         """The learning rate used by the step that follows ``t`` completed steps."""
@@ -191,63 +239,64 @@ class Optimizer:
         return self._State(step=0, **self._gather(keys, per_leaf))
 
     def step(self, params, grads, state):
-        """One step: returns ``(new_params, new_state)``; ``params``, ``grads`` and ``state`` are unchanged."""
-        # Overflow on a diverging run is expected: torch propagates inf/nan silently, and so do we.
-        with np.errstate(all="ignore"):
-            return self._step(params, grads, state)
-
-    def _step(self, params, grads, state):
-        """:meth:`step` without its ``errstate`` (the loops set it once for a whole run).
+        """One step: returns ``(new_params, new_state)``; ``params``, ``grads`` and ``state`` are unchanged.
 
         Fast lane: one float64 array with a gradient and a state of its shape (what ``init`` made for
-        it) goes straight to the update, with no dict round trip and no conversion. Anything else takes
-        the general path, which converts and checks everything.
+        it) goes straight to the update, with no dict round trip, no conversion and no check that
+        ``init`` already made. Anything else takes the general path, which converts and checks
+        everything.
         """
         if (type(params) is np.ndarray and type(grads) is np.ndarray and type(state) is self._State
-                and params.dtype == _F64 and grads.dtype == _F64 and params.shape == grads.shape
-                and params.ndim > 0):
+                and params.dtype is _F64 and grads.dtype is _F64 and params.shape == grads.shape):
             buffers = state.__dict__               # read only: the update never writes to it
             shape = params.shape
-            for name in self._buffer_names():
+            for name in self._buffers:
                 value = buffers[name]
-                if value is not None and (type(value) is not np.ndarray or value.shape != shape):
+                if value is not None and (type(value) is not np.ndarray or value.shape != shape
+                                          or value.dtype is not _F64):
                     break
             else:
-                step = buffers["step"]
-                lr = self.lr_at(step) if callable(self.lr) else self.lr
-                new_p, new_b = self._update(params, grads, buffers, lr, step + 1)
+                step = buffers["step"] + 1
+                lr = self.lr_at(step - 1) if callable(self.lr) else self.lr
+                new_p, new_b = self._update(params, grads, buffers, lr, step)
+                new_b["step"] = step
                 new_state = object.__new__(self._State)   # the fields are known: skip __init__
-                new_b["step"] = step + 1
-                new_state.__dict__.update(new_b)
+                object.__setattr__(new_state, "__dict__", new_b)
                 return new_p, new_state
-        keys, ps = leaves(params, "params")
-        gs = _matching_grads(keys, ps, grads)
-        if not isinstance(state, self._State):
-            raise TypeError(f"state must be the {self._State.__name__} returned by "
-                            f"{type(self).__name__}.init(params); got {type(state).__name__}")
-        buffers = self._scatter(keys, ps, state)
-        lr = self.lr_at(state.step)
-        results = [self._update_leaf(p, g, b, lr, state.step + 1) for p, g, b in zip(ps, gs, buffers)]
+        # Overflow on a diverging run is expected: torch propagates inf/nan silently, and so do we.
+        with np.errstate(all="ignore"):
+            keys, ps = leaves(params, "params")
+            gs = _matching_grads(keys, ps, grads)
+            if not isinstance(state, self._State):
+                raise TypeError(f"state must be the {self._State.__name__} returned by "
+                                f"{type(self).__name__}.init(params); got {type(state).__name__}")
+            buffers = self._scatter(keys, ps, state)
+            lr = self.lr_at(state.step)
+            results = [self._update(p, g, b, lr, state.step + 1) for p, g, b in zip(ps, gs, buffers)]
         new_params = rebuild(keys, [r[0] for r in results])
         return new_params, self._State(step=state.step + 1, **self._gather(keys, [r[1] for r in results]))
 
-    @classmethod
-    def _buffer_names(cls) -> tuple:
-        """The state's buffer fields (all but ``step``), computed once per class."""
-        names = cls.__dict__.get("_buffers")
-        if names is None:
-            names = tuple(f.name for f in fields(cls._State) if f.name != "step")
-            setattr(cls, "_buffers", names)
-        return names
+    def _update(self, p, g, buffers, lr, step):
+        """One array's update, by the scalar lane or the array lane (see the note above ``_SMALL``).
 
-    def _update_leaf(self, p, g, buffers, lr, step):
-        """``_update`` on one array; a 0-d array (a scalar bias, say) is updated as a 1-element vector,
-        because numpy turns 0-d results into scalars, which cannot receive in-place results."""
-        if p.ndim > 0:
-            return self._update(p, g, buffers, lr, step)
-        lift = {k: (None if v is None else np.reshape(v, 1)) for k, v in buffers.items()}
-        new_p, new_b = self._update(p.reshape(1), np.reshape(g, 1), lift, lr, step)
-        return new_p.reshape(()), {k: (None if v is None else np.reshape(v, ())) for k, v in new_b.items()}
+        ``p`` and ``g`` are float64 arrays of one shape (0-d included) and ``buffers`` maps each state
+        field to an array of that shape or None; returns ``(p_new, buffers_new)`` in that shape.
+        """
+        shape = p.shape
+        if p.size <= _SMALL:
+            try:
+                new_p, new_b = self._small(_as_list(p), _as_list(g), buffers, lr, step)
+            except (ZeroDivisionError, ValueError, OverflowError):
+                pass                           # IEEE gives inf or nan here: the array lane does
+            else:
+                return _from_list(new_p, shape), {name: None if b is None else _from_list(b, shape)
+                                                  for name, b in new_b.items()}
+        flat = {name: None if buffers[name] is None else buffers[name].reshape(-1)
+                for name in self._buffers}
+        with np.errstate(all="ignore"):
+            new_p, new_b = self._arrays(p.reshape(-1), g.reshape(-1), flat, lr, step)
+        return new_p.reshape(shape), {name: None if b is None else b.reshape(shape)
+                                      for name, b in new_b.items()}
 
     # -- state <-> per-array buffers ------------------------------------------------------------
     def _names(self):
@@ -287,6 +336,10 @@ class Optimizer:
                                      f"shape {p.shape}; make the state with opt.init(params)")
                 buffers[i][name] = v
         return buffers
+
+    def _need_list(self, buffers, name):
+        """:meth:`_need`, as a list of Python floats (for the scalar lane)."""
+        return _as_list(self._need(buffers, name))
 
     def _need(self, buffers, name):
         if buffers[name] is None:
@@ -383,26 +436,59 @@ class SGD(Optimizer):
     def _init_leaf(self, p):
         return {"momentum_buffer": None}
 
-    def _update(self, p, g, buffers, lr, step):
-        mu = self.momentum
-        g, fresh = _signed_decayed(g, p, self.maximize, self.weight_decay)
+    def _small(self, p, g, buffers, lr, step):
+        mu, decay, maximize, nesterov = self.momentum, self.weight_decay, self.maximize, self.nesterov
         buf = buffers["momentum_buffer"]
-        if mu != 0:
-            if buf is None:
-                buf = g if fresh else g.copy()     # b_1 = g: no dampening on the first step
-            else:
-                new = np.multiply(buf, mu)
-                new += g if self.dampening == 0 else (1.0 - self.dampening) * g
-                buf = new
-            if self.nesterov:
-                step_dir = np.multiply(buf, mu)
-                step_dir += g
-                g = step_dir
-            else:
-                g = buf
-        new_p = np.multiply(g, -lr)
-        new_p += p
-        return new_p, {"momentum_buffer": buf}
+        first = mu != 0 and buf is None        # b_1 = g: no dampening on the first step
+        old = _as_list(buf) if mu != 0 and buf is not None else None
+        undamped, keep, neg_lr = self.dampening == 0, 1.0 - self.dampening, -lr
+        new_p, new_buf = [], [] if mu != 0 else None
+        for i, (x, d) in enumerate(zip(p, g)):
+            if maximize:
+                d = -d
+            if decay != 0:
+                d = x * decay + d
+            if mu != 0:
+                if first:
+                    b = d
+                elif undamped:
+                    b = old[i] * mu + d
+                else:
+                    b = old[i] * mu + keep * d
+                new_buf.append(b)
+                d = b * mu + d if nesterov else b
+            new_p.append(d * neg_lr + x)
+        return new_p, {"momentum_buffer": new_buf if mu != 0 else buf}
+
+    def _arrays(self, p, g, buffers, lr, step):
+        mu, n = self.momentum, p.size
+        buf = buffers["momentum_buffer"]
+        new_p = np.empty(n)
+        new_buf = None if mu == 0 else np.empty(n)
+        gt, bt = _scratch(n, 2)
+        keep, neg_lr = 1.0 - self.dampening, -lr
+        for i, j, k in _blocks(n):
+            ps, out = p[i:j], new_p[i:j]
+            gs = _signed_decayed_into(gt[:k], g[i:j], ps, self.maximize, self.weight_decay)
+            if mu != 0:
+                bs = new_buf[i:j]
+                if buf is None:
+                    np.copyto(bs, gs)            # b_1 = g: no dampening on the first step
+                else:
+                    np.multiply(buf[i:j], mu, out=bs)
+                    if self.dampening == 0:
+                        bs += gs
+                    else:
+                        bs += np.multiply(gs, keep, out=bt[:k])
+                if self.nesterov:
+                    step_dir = np.multiply(bs, mu, out=bt[:k])
+                    step_dir += gs
+                    gs = step_dir
+                else:
+                    gs = bs
+            np.multiply(gs, neg_lr, out=out)
+            out += ps
+        return new_p, {"momentum_buffer": new_buf}
 
 
 @dataclass(frozen=True)
@@ -478,17 +564,35 @@ class Adagrad(Optimizer):
     def _init_leaf(self, p):
         return {"sum": np.full(p.shape, self.initial_accumulator_value)}
 
-    def _update(self, p, g, buffers, lr, step):
-        s = self._need(buffers, "sum")
-        g, _ = _signed_decayed(g, p, self.maximize, self.weight_decay)
-        clr = lr / (1 + (step - 1) * self.lr_decay)
-        new_s = np.multiply(g, g)
-        new_s += s
-        std = np.sqrt(new_s)
-        std += self.eps
-        new_p = np.multiply(g, -clr)
-        new_p /= std
-        new_p += p
+    def _small(self, p, g, buffers, lr, step):
+        decay, maximize, eps, sqrt = self.weight_decay, self.maximize, self.eps, math.sqrt
+        neg_clr = -(lr / (1 + (step - 1) * self.lr_decay))
+        new_p, new_s = [], []
+        for x, d, s in zip(p, g, self._need_list(buffers, "sum")):
+            if maximize:
+                d = -d
+            if decay != 0:
+                d = x * decay + d
+            s = d * d + s
+            new_s.append(s)
+            new_p.append(d * neg_clr / (sqrt(s) + eps) + x)
+        return new_p, {"sum": new_s}
+
+    def _arrays(self, p, g, buffers, lr, step):
+        s, n = self._need(buffers, "sum"), p.size
+        neg_clr = -(lr / (1 + (step - 1) * self.lr_decay))
+        new_p, new_s = np.empty(n), np.empty(n)
+        gt, std = _scratch(n, 2)
+        for i, j, k in _blocks(n):
+            ps, out, ss, d = p[i:j], new_p[i:j], new_s[i:j], std[:k]
+            gs = _signed_decayed_into(gt[:k], g[i:j], ps, self.maximize, self.weight_decay)
+            np.multiply(gs, gs, out=ss)
+            ss += s[i:j]
+            np.sqrt(ss, out=d)
+            d += self.eps
+            np.multiply(gs, neg_clr, out=out)
+            out /= d
+            out += ps
         return new_p, {"sum": new_s}
 
 
@@ -571,33 +675,72 @@ class RMSprop(Optimizer):
                 "grad_avg": np.zeros(p.shape) if self.centered else None,
                 "momentum_buffer": np.zeros(p.shape) if self.momentum > 0 else None}
 
-    def _update(self, p, g, buffers, lr, step):
-        alpha = self.alpha
+    def _small(self, p, g, buffers, lr, step):
+        alpha, mu, eps, sqrt = self.alpha, self.momentum, self.eps, math.sqrt
+        decay, maximize, centered = self.weight_decay, self.maximize, self.centered
+        c, neg_lr = 1.0 - alpha, -lr
+        near, far = abs(c) < 0.5, 1.0 - c      # the two forms of torch's lerp, by weight
+        avg = self._need_list(buffers, "grad_avg") if centered else None
+        old = self._need_list(buffers, "momentum_buffer") if mu > 0 else None
+        new_p, new_v = [], []
+        new_a, new_b = ([] if centered else None), ([] if mu > 0 else None)
+        for i, (x, d, v) in enumerate(zip(p, g, self._need_list(buffers, "square_avg"))):
+            if maximize:
+                d = -d
+            if decay != 0:
+                d = x * decay + d
+            v = v * alpha + d * c * d
+            new_v.append(v)
+            if centered:
+                a = avg[i]
+                a = a + (d - a) * c if near else d - (d - a) * far
+                new_a.append(a)
+                e = sqrt(v - a * a) + eps
+            else:
+                e = sqrt(v) + eps
+            if mu > 0:
+                b = old[i] * mu + d / e
+                new_b.append(b)
+                new_p.append(b * neg_lr + x)
+            else:
+                new_p.append(d * neg_lr / e + x)
+        return new_p, {"square_avg": new_v, "grad_avg": new_a, "momentum_buffer": new_b}
+
+    def _arrays(self, p, g, buffers, lr, step):
+        alpha, mu, n = self.alpha, self.momentum, p.size
         v = self._need(buffers, "square_avg")
-        g, _ = _signed_decayed(g, p, self.maximize, self.weight_decay)
-        new_v = np.multiply(v, alpha)
-        tmp = np.multiply(g, 1.0 - alpha)
-        tmp *= g
-        new_v += tmp
-        new_a = None
-        if self.centered:
-            new_a = _lerp(self._need(buffers, "grad_avg"), g, 1.0 - alpha)
-            np.multiply(new_a, new_a, out=tmp)
-            np.subtract(new_v, tmp, out=tmp)
-            np.sqrt(tmp, out=tmp)
-        else:
-            np.sqrt(new_v, out=tmp)
-        tmp += self.eps                        # tmp is now the denominator d_t
-        new_b = None
-        if self.momentum > 0:
-            new_b = np.multiply(self._need(buffers, "momentum_buffer"), self.momentum)
-            np.divide(g, tmp, out=tmp)
-            new_b += tmp
-            new_p = np.multiply(new_b, -lr)
-        else:
-            new_p = np.multiply(g, -lr)
-            new_p /= tmp
-        new_p += p
+        a = self._need(buffers, "grad_avg") if self.centered else None
+        b = self._need(buffers, "momentum_buffer") if mu > 0 else None
+        c, neg_lr = 1.0 - alpha, -lr
+        new_p, new_v = np.empty(n), np.empty(n)
+        new_a = np.empty(n) if self.centered else None
+        new_b = np.empty(n) if mu > 0 else None
+        gt, tmp = _scratch(n, 2)
+        for i, j, k in _blocks(n):
+            ps, out, vs, t = p[i:j], new_p[i:j], new_v[i:j], tmp[:k]
+            gs = _signed_decayed_into(gt[:k], g[i:j], ps, self.maximize, self.weight_decay)
+            np.multiply(v[i:j], alpha, out=vs)
+            np.multiply(gs, c, out=t)
+            t *= gs
+            vs += t
+            if self.centered:
+                avg = _lerp_into(new_a[i:j], a[i:j], gs, c)
+                np.multiply(avg, avg, out=t)
+                np.subtract(vs, t, out=t)
+                np.sqrt(t, out=t)
+            else:
+                np.sqrt(vs, out=t)
+            t += self.eps                      # t is now the denominator d_t
+            if mu > 0:
+                bs = new_b[i:j]
+                np.multiply(b[i:j], mu, out=bs)
+                np.divide(gs, t, out=t)
+                bs += t
+                np.multiply(bs, neg_lr, out=out)
+            else:
+                np.multiply(gs, neg_lr, out=out)
+                out /= t
+            out += ps
         return new_p, {"square_avg": new_v, "grad_avg": new_a, "momentum_buffer": new_b}
 
 
@@ -690,32 +833,69 @@ class Adam(Optimizer):
         return {"exp_avg": np.zeros(p.shape), "exp_avg_sq": np.zeros(p.shape),
                 "max_exp_avg_sq": np.zeros(p.shape) if self.amsgrad else None}
 
-    def _update(self, p, g, buffers, lr, step):
+    def _constants(self, lr, step):
+        """Per-step numbers, as torch computes them in Python floats: the factor of the decoupled
+        decay (or None), the negated step size ``-lr / (1 - beta1^t)`` and ``sqrt(1 - beta2^t)``."""
+        beta1, beta2 = self.betas
+        shrink = 1 - lr * self.weight_decay if self._decoupled and self.weight_decay != 0 else None
+        return shrink, -(lr / (1 - beta1 ** step)), (1 - beta2 ** step) ** 0.5
+
+    def _small(self, p, g, buffers, lr, step):
+        beta1, beta2 = self.betas
+        shrink, neg_step_size, bias_correction2_sqrt = self._constants(lr, step)
+        decay = 0 if self._decoupled else self.weight_decay
+        maximize, amsgrad, eps, sqrt, isnan = self.maximize, self.amsgrad, self.eps, math.sqrt, math.isnan
+        w, c = 1 - beta1, 1 - beta2
+        near, far = abs(w) < 0.5, 1.0 - w      # the two forms of torch's lerp, by weight
+        vmax = self._need_list(buffers, "max_exp_avg_sq") if amsgrad else None
+        new_p, new_m, new_v, new_max = [], [], [], ([] if amsgrad else None)
+        for i, (x, d, m, v) in enumerate(zip(p, g, self._need_list(buffers, "exp_avg"),
+                                             self._need_list(buffers, "exp_avg_sq"))):
+            if shrink is not None:
+                x = x * shrink                 # AdamW: shrink theta itself
+            if maximize:
+                d = -d
+            if decay != 0:
+                d = x * decay + d
+            m = m + (d - m) * w if near else d - (d - m) * far
+            v = v * beta2 + d * c * d
+            new_m.append(m)
+            new_v.append(v)
+            if amsgrad:                        # np.maximum: nan if either is nan
+                a = vmax[i]
+                v = a if a >= v or isnan(a) else v
+                new_max.append(v)
+            new_p.append(m * neg_step_size / (sqrt(v) / bias_correction2_sqrt + eps) + x)
+        return new_p, {"exp_avg": new_m, "exp_avg_sq": new_v, "max_exp_avg_sq": new_max}
+
+    def _arrays(self, p, g, buffers, lr, step):
         beta1, beta2 = self.betas
         m, v = self._need(buffers, "exp_avg"), self._need(buffers, "exp_avg_sq")
-        if self.maximize:
-            g = np.negative(g)
-        if self.weight_decay != 0:
-            if self._decoupled:
-                p = np.multiply(p, 1 - lr * self.weight_decay)   # AdamW: shrink theta itself
-            else:
-                g, _ = _signed_decayed(g, p, False, self.weight_decay)
-        new_m = _lerp(m, g, 1 - beta1)
-        new_v = np.multiply(v, beta2)
-        tmp = np.multiply(g, 1 - beta2)
-        tmp *= g
-        new_v += tmp
-        step_size = lr / (1 - beta1 ** step)
-        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-        new_max = None
-        if self.amsgrad:
-            new_max = np.maximum(self._need(buffers, "max_exp_avg_sq"), new_v)
-        np.sqrt(new_max if self.amsgrad else new_v, out=tmp)
-        tmp /= bias_correction2_sqrt
-        tmp += self.eps                        # tmp is now sqrt(v_hat) + eps
-        new_p = np.multiply(new_m, -step_size)
-        new_p /= tmp
-        new_p += p
+        vmax = self._need(buffers, "max_exp_avg_sq") if self.amsgrad else None
+        shrink, neg_step_size, bias_correction2_sqrt = self._constants(lr, step)
+        decay = 0 if self._decoupled else self.weight_decay
+        c, n = 1 - beta2, p.size
+        new_p, new_m, new_v = np.empty(n), np.empty(n), np.empty(n)
+        new_max = np.empty(n) if self.amsgrad else None
+        gt, pt, tmp = _scratch(n, 3)
+        for i, j, k in _blocks(n):
+            ps, out, vs, t = p[i:j], new_p[i:j], new_v[i:j], tmp[:k]
+            if shrink is not None:
+                ps = np.multiply(ps, shrink, out=pt[:k])   # AdamW: shrink theta itself
+            gs = _signed_decayed_into(gt[:k], g[i:j], ps, self.maximize, decay)
+            ms = _lerp_into(new_m[i:j], m[i:j], gs, 1 - beta1)
+            np.multiply(v[i:j], beta2, out=vs)
+            np.multiply(gs, c, out=t)
+            t *= gs
+            vs += t
+            if self.amsgrad:
+                vs = np.maximum(vmax[i:j], vs, out=new_max[i:j])
+            np.sqrt(vs, out=t)
+            t /= bias_correction2_sqrt
+            t += self.eps                      # t is now sqrt(v_hat) + eps
+            np.multiply(ms, neg_step_size, out=out)
+            out /= t
+            out += ps
         return new_p, {"exp_avg": new_m, "exp_avg_sq": new_v, "max_exp_avg_sq": new_max}
 
 

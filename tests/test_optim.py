@@ -89,8 +89,14 @@ def compared_steps(name, horizon, steps):
     return steps
 
 
+@pytest.mark.parametrize("which", ["scalar", "array"])
 @pytest.mark.parametrize("i", range(len(CASES)), ids=[c["name"] for c in CASES])
-def test_trajectory_matches_torch_fixture(i):
+def test_trajectory_matches_torch_fixture(i, which, monkeypatch):
+    # The fixtures' parameters are small, so they take the scalar lane; "array" sends them through the
+    # numpy lane instead, in blocks of 3 entries.
+    if which == "array":
+        monkeypatch.setattr(optim, "_SMALL", -1)
+        monkeypatch.setattr(optim, "_BLOCK", 3)
     case = CASES[i]
     expected = DATA[f"traj_{i}"]
     n = compared_steps(case["name"], int(DATA["horizons"][i]), case["steps"])

@@ -1,6 +1,9 @@
 """Properties of sc.optim that hold for every hyperparameter setting (hypothesis)."""
 from __future__ import annotations
 
+import contextlib
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -68,6 +71,106 @@ def state_arrays(state):
     return out
 
 
+@contextlib.contextmanager
+def lane(which):
+    """Send every step down one lane of sc.optim: "scalar" (Python floats) or "array" (numpy, in
+    blocks of 3 entries so that a few entries already cross block boundaries)."""
+    saved = O._SMALL, O._BLOCK
+    O._SMALL, O._BLOCK = (10**9, saved[1]) if which == "scalar" else (-1, 3)
+    try:
+        yield
+    finally:
+        O._SMALL, O._BLOCK = saved
+
+
+LANES = ["scalar", "array"]
+# Values where Python floats raise and IEEE gives inf or nan (x / 0, sqrt of a negative number), and
+# values that overflow: the scalar lane must hand those steps to the array lane.
+awkward = st.sampled_from([0.0, -0.0, np.inf, -np.inf, np.nan, 1e300, -1e300, 1e-300])
+mixed = st.one_of(finite, awkward)
+
+
+@st.composite
+def harsh_optimizers(draw):
+    """Any optimizer, also with eps = 0 (so that a zero gradient divides 0 by 0)."""
+    opt = draw(optimizers())
+    if hasattr(opt, "eps") and draw(flag):
+        opt = type(opt)(**{**{f: getattr(opt, f) for f in opt.__dataclass_fields__}, "eps": 0.0})
+    return opt
+
+
+def run(opt, x, gs):
+    """Parameters and state after stepping through the gradients ``gs``, and every warning raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        state = opt.init(x)
+        for g in gs:
+            x, state = opt.step(x, g, state)
+    return x, state, caught
+
+
+@FAST
+@given(harsh_optimizers(), st.integers(0, 9), st.integers(1, 4), st.data())
+def test_scalar_and_array_lanes_agree_bit_for_bit(opt, n, steps, data):
+    """The two lanes compute one update: same numbers, inf and nan included, and no numpy warning."""
+    shape = data.draw(st.sampled_from([(n,), (n, 1)] if n else [(0,), ()]))
+    x = data.draw(arrays(np.float64, shape, elements=mixed))
+    gs = [data.draw(arrays(np.float64, shape, elements=mixed)) for _ in range(steps)]
+    with lane("scalar"):
+        xs, ss, ws = run(opt, x, gs)
+    with lane("array"):
+        xa, sa, wa = run(opt, x, gs)
+    assert ws == wa == []
+    assert xs.shape == xa.shape == shape and xs.dtype == xa.dtype == np.float64
+    np.testing.assert_array_equal(xs, xa)          # nan == nan here
+    assert ss.step == sa.step == steps
+    for name in vars(ss):
+        a, b = getattr(ss, name), getattr(sa, name)
+        assert (a is None) == (b is None), name
+        if isinstance(a, np.ndarray):
+            assert a.shape == b.shape == shape, name
+            np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_scalar_lane_hands_a_division_by_zero_to_the_array_lane():
+    # eps = 0 and a zero gradient: the first Adam step divides 0 by 0, which Python refuses
+    opt = O.Adam(lr=0.1, eps=0.0)
+    x = np.array([1.0, 2.0])
+    with lane("scalar"):
+        new, state, caught = run(opt, x, [np.array([0.0, 1.0])])
+    assert caught == []
+    assert np.isnan(new[0]) and new[1] == pytest.approx(1.9)
+    np.testing.assert_array_equal(state.exp_avg_sq, [0.0, 1 - 0.999])        # (1 - beta2) g^2
+
+
+@pytest.mark.parametrize("which", LANES)
+def test_each_lane_is_the_one_taken_for_its_sizes(which, monkeypatch):
+    """Small arrays take the scalar lane and larger ones the array lane, without forcing."""
+    called = []
+    opt = O.Adam(lr=0.1)
+    for method in ("_small", "_arrays"):
+        original = getattr(O.Adam, method)
+        monkeypatch.setattr(O.Adam, method, lambda self, *a, _m=method, _o=original: called.append(_m)
+                            or _o(self, *a))
+    n = O._SMALL if which == "scalar" else O._SMALL + 1
+    x = np.ones(n)
+    opt.step(x, x, opt.init(x))
+    assert called == (["_small"] if which == "scalar" else ["_arrays"])
+
+
+def test_array_lane_blocks_cover_every_entry():
+    # more than two blocks, the last one short: every entry moves as the scalar lane moves it
+    opt = O.RMSprop(lr=0.01, momentum=0.5, centered=True)
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=2 * O._BLOCK + 5)
+    gs = [rng.normal(size=x.size) for _ in range(3)]
+    xa, sa, _ = run(opt, x, gs)
+    with lane("scalar"):
+        xs, ss, _ = run(opt, x, gs)
+    np.testing.assert_array_equal(xa, xs)
+    np.testing.assert_array_equal(sa.grad_avg, ss.grad_avg)
+
+
 @FAST
 @given(optimizers(), problems())
 def test_dict_params_match_one_array(opt, problem):
@@ -83,9 +186,15 @@ def test_dict_params_match_one_array(opt, problem):
     assert s_tree.step == s_flat.step == len(gs)
 
 
+@pytest.mark.parametrize("which", LANES)
 @FAST
 @given(optimizers(), problems(), st.booleans())
-def test_step_mutates_nothing_and_returns_new_arrays(opt, problem, as_dict):
+def test_step_mutates_nothing_and_returns_new_arrays(which, opt, problem, as_dict):
+    with lane(which):
+        check_step_mutates_nothing(opt, problem, as_dict)
+
+
+def check_step_mutates_nothing(opt, problem, as_dict):
     n1, x, gs = problem
     params = {"a": x[:n1].copy(), "b": x[n1:].copy()} if as_dict else x.copy()
     state = opt.init(params)
