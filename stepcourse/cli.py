@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--book", default="book", metavar="DIR",
                        help="folder of the chapter notebooks (default: %(default)s)")
 
+    def chapters_to_folder(p):
+        # The options of the commands that write a version of the chapters into a new folder.
+        p.add_argument("chapters", nargs="*", metavar="CHAPTER", help="chapter name or notebook path (default: all)")
+        p.add_argument("--out", required=True, metavar="DIR", help="folder to write (must be new or empty)")
+        p.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+        book_option(p)
+
     p = sub.add_parser("exercises", help="list the exercises of the chapters",
                        description="List each exercise: chapter, label, points, title. Exits with 1 if an "
                        "exercise has no registered check.")
@@ -74,10 +81,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Write the student version of the chapters into a new folder: solution "
                        "blocks and hidden-test cells removed, exercise cells kept, outputs cleared; plus "
                        "requirements.txt and a README. Nothing else in book/ is needed to run them.")
-    p.add_argument("chapters", nargs="*", metavar="CHAPTER", help="chapter name or notebook path (default: all)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (must be new or empty)")
-    p.add_argument("--force", action="store_true", help="write into a folder that is not empty")
-    book_option(p)
+    chapters_to_folder(p)
 
     p = sub.add_parser("grade", help="grade submitted notebooks",
                        description="Run each submission in a bubblewrap sandbox (read-only Python, no "
@@ -111,10 +115,7 @@ def _parser() -> argparse.ArgumentParser:
                        description="Write DIR/source/<chapter>/<chapter>.ipynb with nbgrader metadata and "
                        "### BEGIN SOLUTION markers, and DIR/nbgrader_config.py; then run "
                        "`nbgrader generate_assignment <chapter>` in DIR.")
-    p.add_argument("chapters", nargs="*", metavar="CHAPTER", help="chapter name or notebook path (default: all)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (must be new or empty)")
-    p.add_argument("--force", action="store_true", help="write into a folder that is not empty")
-    book_option(p)
+    chapters_to_folder(p)
     return parser
 
 

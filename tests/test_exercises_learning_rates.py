@@ -152,19 +152,28 @@ def test_cosine():
 
 
 def _right_early_stop(val_losses, patience, min_delta):
-    best, best_epoch, wait = val_losses[0], 0, 0
-    for epoch in range(1, len(val_losses)):
-        if val_losses[epoch] < best - min_delta:
-            best, best_epoch, wait = val_losses[epoch], epoch, 0
+    # Written apart from the reference (which counts epochs without improvement): jump from one
+    # improvement to the next; training stops `patience` epochs after the last one when none follows
+    # within that window.
+    v = np.asarray(val_losses, dtype=float)
+    last = len(v) - 1
+    best = 0
+    while True:
+        window = v[best + 1: best + patience + 1]
+        better = np.flatnonzero(window < v[best] - min_delta)
+        if better.size:
+            best += 1 + int(better[0])
         else:
-            wait += 1
-        if wait >= patience:
-            return epoch, best_epoch
-    return None, best_epoch
+            return (best + patience if best + patience <= last else None), best
 
 
 def test_early_stopping():
     assert check("lr-early-stopping", _right_early_stop)
+    # the oracle on hand-made curves: (stop epoch, best epoch)
+    assert _right_early_stop([1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.9], 3, 0.0) == (5, 2)
+    assert _right_early_stop([1.0, 0.9, 0.8, 0.7], 2, 0.0) == (None, 3)
+    assert _right_early_stop([1.0, 0.95, 0.949, 0.948, 0.947], 2, 0.01) == (3, 1)
+    assert _right_early_stop([1.0, 1.0, 1.0], 2, 0.0) == (2, 0)
 
     def ignores_min_delta(val_losses, patience, min_delta):
         return _right_early_stop(val_losses, patience, 0.0)

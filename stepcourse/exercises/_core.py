@@ -33,7 +33,8 @@ from ._plain import NotPlain, decode, encode
 
 __all__ = ["Wrong", "Result", "CaseResult", "Spec", "exercise", "check", "registry", "chapters",
            "run_case", "judge_case", "case_rng", "make_cases", "expected_for", "score",
-           "call", "expect_array", "expect_close", "expect_number", "expect_int", "expect_pair"]
+           "call", "expect_array", "expect_close", "expect_number", "expect_int", "expect_steps",
+           "expect_pair"]
 
 #: What a grading feedback says of a wrong result when the check gives no reason of its own.
 DIFFERS = "the result differs from the reference answer"
@@ -101,34 +102,30 @@ class Result:
     def _tally(self) -> str:
         return f"{self.tests_passed} of {self.tests_total} tests pass" if self.tests_total else ""
 
-    def __str__(self) -> str:
+    def _parts(self, escape=str):
+        # What every display shows: the verdict, the tally, the label, the message and (if not passed) the hint.
         mark = "Correct" if self.passed else "Not yet"
-        tally = f" ({self._tally()})" if self.tests_total else ""
-        text = f"[{self.label}] {mark}{tally}: {self.message}"
-        if self.hint and not self.passed:
-            text += f"\n  Hint: {self.hint}"
-        return text
+        tally = f" ({escape(self._tally())})" if self.tests_total else ""
+        hint = escape(self.hint) if self.hint and not self.passed else None
+        return mark, tally, escape(self.label), escape(self.message), hint
+
+    def __str__(self) -> str:
+        mark, tally, label, message, hint = self._parts()
+        return f"[{label}] {mark}{tally}: {message}" + (f"\n  Hint: {hint}" if hint else "")
 
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
-        mark = "✅ **Correct**" if self.passed else "❌ **Not yet**"
-        tally = f" ({self._tally()})" if self.tests_total else ""
-        text = f"{mark}{tally} `{self.label}`: {self.message}"
-        if self.hint and not self.passed:
-            text += f"\n\n*Hint:* {self.hint}"
-        return text
+        mark, tally, label, message, hint = self._parts()
+        icon = "✅" if self.passed else "❌"
+        return f"{icon} **{mark}**{tally} `{label}`: {message}" + (f"\n\n*Hint:* {hint}" if hint else "")
 
     def _repr_html_(self) -> str:
+        mark, tally, label, message, hint = self._parts(html.escape)
         color = "#1a7f37" if self.passed else "#9a6700"
-        mark = "Correct" if self.passed else "Not yet"
-        tally = f" ({html.escape(self._tally())})" if self.tests_total else ""
-        text = (f'<div class="stepcourse-check" style="border-left:4px solid {color};padding:2px 8px">'
-                f'<strong style="color:{color}">{mark}</strong>{tally} <code>{html.escape(self.label)}</code>: '
-                f"{html.escape(self.message)}")
-        if self.hint and not self.passed:
-            text += f"<br><em>Hint:</em> {html.escape(self.hint)}"
-        return text + "</div>"
+        return (f'<div class="stepcourse-check" style="border-left:4px solid {color};padding:2px 8px">'
+                f'<strong style="color:{color}">{mark}</strong>{tally} <code>{label}</code>: {message}'
+                + (f"<br><em>Hint:</em> {hint}" if hint else "") + "</div>")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/plain": str(self), "text/markdown": self._repr_markdown_(),
@@ -362,6 +359,22 @@ def expect_int(value: Any, what: str = "your answer", hint: Optional[str] = None
         return int(value)
     raise Wrong(f"{what} should be a whole number; got {value!r}.", hint=hint,
                 reason="the result should be a whole number")
+
+
+def expect_steps(value: Any, expected: int, what: str, *, hint: str, short_hint: Optional[str] = None,
+                 int_hint: str = "a number of steps is a whole number: round up with math.ceil.") -> int:
+    """``value`` as a whole number equal to ``expected`` (a count of steps), or :class:`Wrong`.
+
+    One less than ``expected`` is named "one step short" (with ``short_hint``, when given): the usual
+    slip of rounding down.
+    """
+    k = expect_int(value, what=what, hint=int_hint)
+    if k == expected:
+        return k
+    if k == expected - 1 and short_hint is not None:
+        raise Wrong(f"{what} should be {expected}; you said {k}: one short.", reason="one step short",
+                    hint=short_hint)
+    raise Wrong(f"{what} should be {expected}; you said {k}.", reason="a wrong number of steps", hint=hint)
 
 
 def expect_pair(value: Any, n: int = 2, what: str = "your function", names: str = "") -> tuple:

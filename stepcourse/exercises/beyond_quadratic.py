@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ._core import Spec, Wrong, call, exercise, expect_close, expect_int, expect_number, expect_pair
+from ._core import Spec, Wrong, call, exercise, expect_close, expect_number, expect_pair, expect_steps
 
 CHAPTER = "beyond_quadratic"
 
@@ -50,13 +50,9 @@ class ConvexSteps(Spec):
     def compare(self, got, expected, case):
         d2, L, tol = case
         what = f"convex_steps({d2:.4g}, {L:.4g}, {tol:.3g})"
-        k = expect_int(got, what=what, hint="a number of steps is a whole number: round up with math.ceil.")
-        if k == expected - 1:
-            raise Wrong(f"{what} should be {expected}; you said {k}.", reason="one step short",
-                        hint="round up, not down: after k steps the bound is L dist0_sq / (2k).")
-        if k != expected:
-            raise Wrong(f"{what} should be {expected}; you said {k}.", reason="a wrong number of steps",
-                        hint="with eta = 1/L the bound after k steps is L * dist0_sq / (2 k); solve <= tol.")
+        expect_steps(got, expected, what, short_hint="round up, not down: after k steps the bound is "
+                                                     "L dist0_sq / (2k).",
+                     hint="with eta = 1/L the bound after k steps is L * dist0_sq / (2 k); solve <= tol.")
 
 
 @exercise("bq-pl-steps", title="Predict, then run: the PL guarantee")
@@ -75,14 +71,9 @@ class PLSteps(Spec):
     def compare(self, got, expected, case):
         gap0, tol, mu, L = case
         what = f"pl_steps({gap0:.3g}, {tol:.3g}, {mu:.3g}, {L:.3g})"
-        k = expect_int(got, what=what, hint="a number of steps is a whole number: round up with math.ceil.")
-        if k != expected:
-            hint = ("the bound after k steps is (1 - mu/L)^k gap0; take logarithms of "
-                    "(1 - mu/L)^k gap0 <= tol and round up (0 if gap0 <= tol already).")
-            if k == expected - 1:
-                hint = "one step short: round up, not down."
-            raise Wrong(f"{what} should be {expected}; you said {k}.", reason="a wrong number of steps",
-                        hint=hint)
+        expect_steps(got, expected, what, short_hint="one step short: round up, not down.",
+                     hint="the bound after k steps is (1 - mu/L)^k gap0; take logarithms of "
+                          "(1 - mu/L)^k gap0 <= tol and round up (0 if gap0 <= tol already).")
 
 
 def _spd_with_gap(rng, d):

@@ -165,14 +165,31 @@ class FloorExperiment(Spec):
 class _Trajectory(Spec):
     """Shared by the specs whose answer is a path of iterates on a quadratic."""
 
+    #: What the path holds, for the feedback ("the iterates", "the look-ahead points").
+    path_name = "the iterates"
+    #: The update rule, the hint of a wrong path.
+    rule = ""
+
     def run(self, answer, case):
         return call(answer, _grad_of(case["A"]), case["w0"].copy(), case["lr"], case["momentum"],
                     case["steps"], what=f"{self.name}(grad, w0, lr, momentum, steps)")
+
+    def _what(self, case) -> str:
+        return f"{self.path_name} for d={len(case['w0'])}, momentum={case['momentum']}"
+
+    def path(self, got, case):
+        """The answer as an array of ``steps + 1`` points, or :class:`Wrong`."""
+        return expect_array(got, shape=(case["steps"] + 1, len(case["w0"])), what=self._what(case))
+
+    def compare(self, got, expected, case):
+        expect_close(self.path(got, case), expected, rtol=1e-9, atol=1e-12, what=self._what(case),
+                     hint=self.rule)
 
 
 @exercise("sgd-momentum", title="Momentum SGD, by hand", chapter=MOMENTUM)
 class Momentum(_Trajectory):
     name = "momentum_sgd"
+    rule = "b = momentum * b + g; w = w - lr * b (PyTorch's form)."
 
     def cases(self, rng):
         return [{"A": random_quadratic(rng, d), "w0": rng.normal(size=d), "momentum": mu,
@@ -180,14 +197,11 @@ class Momentum(_Trajectory):
                 for d, mu in [(1, 0.5), (3, 0.9), (2, 0.0), (4, 0.99)]]
 
     def compare(self, got, expected, case):
-        d, mu = len(case["w0"]), case["momentum"]
-        path = expect_array(got, shape=(case["steps"] + 1, d), what=f"the iterates for d={d}, momentum={mu}")
-        if not np.allclose(path[:2], expected[:2], rtol=1e-9, atol=1e-12):
+        if not np.allclose(self.path(got, case)[:2], expected[:2], rtol=1e-9, atol=1e-12):
             raise Wrong("the first step should be plain gradient descent: the buffer starts as the first "
                         "gradient.", reason="the first step is not plain gradient descent",
                         hint="b_1 = g_1 (b_0 = 0 gives the same), then w_1 = w_0 - lr * b_1.")
-        expect_close(path, expected, rtol=1e-9, atol=1e-12, what=f"the iterates for d={d}, momentum={mu}",
-                     hint="b = momentum * b + g; w = w - lr * b (PyTorch's form).")
+        super().compare(got, expected, case)
 
 
 @exercise("sgd-heavy-ball", points=2, title="A wrong guess of the smallest curvature", chapter=MOMENTUM)
@@ -227,17 +241,13 @@ class HeavyBall(Spec):
 @exercise("sgd-nesterov", title="Nesterov, the other way round", chapter=MOMENTUM)
 class Nesterov(_Trajectory):
     name = "nesterov_lookahead"
+    path_name = "the look-ahead points"
+    rule = "v = momentum * v - lr * grad(w + momentum * v); w = w + v; record w + momentum * v."
 
     def cases(self, rng):
         return [{"A": random_quadratic(rng, d), "w0": rng.normal(size=d), "momentum": mu,
                  "lr": float(rng.uniform(0.01, 0.15)), "steps": int(rng.integers(4, 15))}
                 for d, mu in [(1, 0.9), (3, 0.5), (2, 0.99)]]
-
-    def compare(self, got, expected, case):
-        d, mu = len(case["w0"]), case["momentum"]
-        got = expect_array(got, shape=(case["steps"] + 1, d), what=f"the look-ahead points for d={d}, momentum={mu}")
-        expect_close(got, expected, rtol=1e-9, atol=1e-12, what=f"the look-ahead points for d={d}, momentum={mu}",
-                     hint="v = momentum * v - lr * grad(w + momentum * v); w = w + v; record w + momentum * v.")
 
 
 @exercise("sgd-nesterov-limit", points=2, title="How much momentum may a rate have?", chapter=MOMENTUM)

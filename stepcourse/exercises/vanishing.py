@@ -158,7 +158,7 @@ class LeakyHe(Spec):
 
 # --- Clipping as an accelerator -------------------------------------------------------------
 
-from ._core import expect_int as _expect_int  # noqa: E402
+from ._core import expect_steps  # noqa: E402
 
 
 @exercise("vanishing-clipped-steps", points=1, title="How long does clipping stay active?")
@@ -176,13 +176,9 @@ class ClippedSteps(Spec):
 
     def compare(self, got, expected, case):
         what = f"clipped_phase({case['x0']:.4g}, {case['lr']:.4g}, {case['c']:.4g})"
-        got = _expect_int(got, what=what)
-        if got == expected - 1:
-            raise Wrong(f"{what} = {got} is one short.", reason="one step short",
-                        hint="the last clipped step starts at a point with sinh(x) > c: round up.")
-        if got != expected:
-            raise Wrong(f"{what} = {got}, not the number of clipped steps.", reason="not the count",
-                        hint="each clipped step moves lr * c; count them until x <= arcsinh(c).")
+        expect_steps(got, expected, what, int_hint="a number of steps is a whole number.",
+                     short_hint="the last clipped step starts at a point with sinh(x) > c: round up.",
+                     hint="each clipped step moves lr * c; count them until x <= arcsinh(c).")
 
 
 # --- Batch normalization beyond initialization ----------------------------------------------
