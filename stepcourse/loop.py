@@ -271,19 +271,12 @@ class ToleranceRun:
         ``"converged"``, ``"diverged"`` or ``"not yet"`` (still outside after ``max_steps``).
     minimum : ndarray or None
         The known minimum nearest to where the run ended (None when it diverged).
-
-    ``run["steps"]`` reads a field like a dict, as the plain dict this replaces did.
     """
 
     trace: Trace
     steps: Optional[int]
     status: str
     minimum: Optional[np.ndarray] = None
-
-    def __getitem__(self, name: str):
-        if name not in ("trace", "steps", "status", "minimum"):
-            raise KeyError(name)
-        return getattr(self, name)
 
 
 def steps_to_stay_within(problem, lr, tol: float = 1e-4, max_steps: int = 1000) -> ToleranceRun:

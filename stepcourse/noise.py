@@ -21,7 +21,7 @@ With a constant learning rate this noise keeps SGD from settling: it hovers abov
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -61,8 +61,6 @@ class GradientNoise:
         Rows.
     replace : bool
         Whether the rows of a batch were drawn with replacement.
-
-    ``result["measured"]`` reads a field like a dict, as the plain dict this replaces did.
     """
 
     batch_sizes: np.ndarray
@@ -71,11 +69,6 @@ class GradientNoise:
     sigma2: float
     n: int
     replace: bool
-
-    def __getitem__(self, name: str):
-        if name not in {f.name for f in fields(self)}:
-            raise KeyError(name)
-        return getattr(self, name)
 
 
 def per_example_gradients(model, params, X, y) -> np.ndarray:

@@ -196,3 +196,31 @@ def test_feedback_is_displayed_once_in_a_notebook(tmp_path):
         output = cell.outputs[0]
         assert output["output_type"] == "execute_result"
         assert word in output["data"]["text/plain"] and word in output["data"]["text/html"]
+
+
+def test_expect_steps_names_one_short_and_other_counts():
+    assert _core.expect_steps(7, 7, "k", hint="h") == 7 and _core.expect_steps(7.0, 7, "k", hint="h") == 7
+    with pytest.raises(Wrong) as short:
+        _core.expect_steps(6, 7, "k", hint="the rule", short_hint="round up")
+    assert short.value.reason == "one step short" and short.value.hint == "round up"
+    assert "should be 7; you said 6: one short" in str(short.value)
+    with pytest.raises(Wrong) as no_short_hint:      # without a short_hint one short is just wrong
+        _core.expect_steps(6, 7, "k", hint="the rule")
+    assert no_short_hint.value.reason == "a wrong number of steps" and no_short_hint.value.hint == "the rule"
+    with pytest.raises(Wrong) as far:
+        _core.expect_steps(9, 7, "k", hint="the rule", short_hint="round up")
+    assert far.value.reason == "a wrong number of steps" and far.value.hint == "the rule"
+    with pytest.raises(Wrong, match="whole number"):
+        _core.expect_steps(6.5, 7, "k", hint="the rule")
+
+
+def test_result_displays_agree_and_escape_html():
+    failed = _core.Result(label="a<b", passed=False, message="x < 1", hint="use <=", points=0, max_points=1,
+                          tests_passed=1, tests_total=3)
+    assert str(failed) == "[a<b] Not yet (1 of 3 tests pass): x < 1\n  Hint: use <="
+    assert failed._repr_markdown_() == "❌ **Not yet** (1 of 3 tests pass) `a<b`: x < 1\n\n*Hint:* use <="
+    html = failed._repr_html_()
+    assert "<code>a&lt;b</code>: x &lt; 1<br><em>Hint:</em> use &lt;=</div>" in html and "Not yet" in html
+    passed = _core.Result(label="ok", passed=True, message="fine", hint="unused", points=1, max_points=1)
+    assert str(passed) == "[ok] Correct: fine" and passed._repr_markdown_() == "✅ **Correct** `ok`: fine"
+    assert "Hint" not in passed._repr_html_()

@@ -58,8 +58,8 @@ def test_measured_variance_follows_one_over_b(replace):
     model = sc.models.LinearRegression()
     params = model.init_params(3, seed=0)
     res = noise.gradient_noise(model, params, X, y, [1, 4, 16, 40], draws=3000, replace=replace, seed=0)
-    assert np.allclose(res["measured"], res["predicted"], rtol=0.15)
-    assert np.all(np.diff(res["measured"]) < 0)
+    assert np.allclose(res.measured, res.predicted, rtol=0.15)
+    assert np.all(np.diff(res.measured) < 0)
 
 
 def test_full_batch_without_replacement_has_no_noise():

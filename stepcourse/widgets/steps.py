@@ -51,21 +51,21 @@ class StepsSetup:
         return self.runs[lr]
 
 
-def _message(lr: float, result: dict, tol: float, max_steps: int) -> str:
-    if result["status"] == "converged":
-        n = result["steps"]
+def _message(lr: float, result, tol: float, max_steps: int) -> str:
+    if result.status == "converged":
+        n = result.steps
         return f"lr = {lr:g}: within {tol:g} of the minimum after {n} step{'s' if n != 1 else ''}"
-    if result["status"] == "diverged":
-        return f"lr = {lr:g}: diverges (loss blew up; stopped at step {result['trace'].diverged_at})"
+    if result.status == "diverged":
+        return f"lr = {lr:g}: diverges (loss blew up; stopped at step {result.trace.diverged_at})"
     return f"lr = {lr:g}: still not within {tol:g} after {max_steps} steps"
 
 
 def steps_compute(setup: StepsSetup, lr, steps) -> dict:
     """The first ``steps`` iterates at rate ``lr``, their gaps to the minimum, and the answer in words."""
     result = setup.run(float(lr))
-    tr = result["trace"]
+    tr = result.trace
     k = min(int(steps), tr.steps, setup.max_shown)
-    ref = float(setup.problem.f(result["minimum"])) if result["minimum"] is not None else setup.problem.f_min
+    ref = float(setup.problem.f(result.minimum)) if result.minimum is not None else setup.problem.f_min
     return {"setup": setup, "w": tr.xs[: k + 1, 0], "fw": tr.losses[: k + 1],
             "gaps": np.maximum(tr.losses[: k + 1] - ref, 1e-300), "k": k,
             "message": _message(float(lr), result, setup.tol, setup.max_steps), "result": result}
