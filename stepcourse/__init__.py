@@ -30,7 +30,7 @@ _FLAT = {
     "Problem": ("problems", "Problem"),
     "fit": ("training", "fit"),
     "History": ("training", "History"),
-    "lr_range_test": ("loop", "lr_range_test"),
+    "lr_range_test": ("rangetest", "lr_range_test"),
     "steps_to_stay_within": ("loop", "steps_to_stay_within"),
 }
 

@@ -329,9 +329,6 @@ def _describe(opt) -> str:
     return f"{type(opt).__name__}({lr_text})"
 
 
-from .rangetest import lr_range_test  # noqa: E402
-
-
 # ==================================================================================================
 # Basin maps, the sharpest curvature and optimizer races: the analysis behind the learning-rate and
 # race explorers (stepcourse.widgets), tested in tests/test_moved_analysis.py.

@@ -217,7 +217,7 @@ def test_bad_targets_and_data():
 
 
 def test_flat_namespace():
-    assert sc.lr_range_test is lr_range_test is sc.loop.lr_range_test
+    assert sc.lr_range_test is lr_range_test and not hasattr(sc.loop, "lr_range_test")
     assert isinstance(lr_range_test(sc.problems.parabola(), steps=10), RangeTest)
 
 
