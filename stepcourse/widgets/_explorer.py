@@ -78,8 +78,32 @@ def _text_key(renderer, gc, x, y, s, prop, angle, ismath, mtext):
     features = tuple(mtext.get_fontfeatures() or ()) if hasattr(mtext, "get_fontfeatures") else None
     language = mtext.get_language() if hasattr(mtext, "get_language") else None
     return (s, ismath, x, y, angle, renderer.dpi, bool(gc.get_antialiased()), features, str(language),
-            tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+            *_prop_key(prop))
+
+
+def _prop_key(prop) -> tuple:
+    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
             prop.get_stretch(), prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+
+
+def _font_height_metrics(prop, dpi):
+    """What matplotlib 3.11's ``Text._get_layout`` reads from the font's tables (ascent, descent and
+    line gap in pixels), or Nones (it then measures the text itself)."""
+    try:
+        from matplotlib.font_manager import fontManager, get_font
+
+        font = get_font(fontManager._find_fonts_by_props(prop))
+    except (AttributeError, ImportError, TypeError, ValueError):
+        return None, None, None
+    for table_name, gap_key, ascent_key, descent_key in [
+            ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+            ("hhea", "lineGap", "ascent", "descent")]:
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
 
 
 def _text_caching_renderer():
@@ -88,12 +112,22 @@ def _text_caching_renderer():
     A redraw of the animated artists draws the same titles, tick labels and legend entries at the same
     place again; rasterising their glyphs (one FreeType call per glyph in matplotlib 3.11) was most of
     a frame's cost. The glyph images, their positions and the colour from the graphics context are
-    exactly those of a fresh draw, so the pixels are the same.
+    exactly those of a fresh draw, so the pixels are the same. The font metrics that laying out a
+    text reads are kept too.
     """
     from matplotlib.backends.backend_agg import RendererAgg
 
     class TextCachingRendererAgg(RendererAgg):
         _max_texts = 4000
+
+        def _get_font_height_metrics(self, prop):
+            # Asked by matplotlib >= 3.11 for every line of every text it lays out; the font lookup and
+            # table reads behind it were a tenth of a redraw. Kept per font and size.
+            cache = self.__dict__.setdefault("_metrics_cache", {})
+            key = (_prop_key(prop), self.dpi)
+            if key not in cache:
+                cache[key] = _font_height_metrics(prop, self.dpi)
+            return cache[key]
 
         def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
             if ismath == "TeX":
@@ -140,6 +174,24 @@ def _canvas_class():
             return renderer
 
     return ExplorerCanvas
+
+
+#: The live picture's palette is made anew when more than this fraction of a frame's pixels ...
+PALETTE_MISS = 5e-4
+#: ... differ from their palette colour by more than this much in a channel (of 255).
+PALETTE_TOLERANCE = 24
+
+
+def _palette_misses(rgb, img) -> float:
+    """The fraction of pixels (every fourth row and column) that palette image ``img`` shows more than
+    :data:`PALETTE_TOLERANCE` away from ``rgb`` in some channel."""
+    from PIL import Image
+
+    size = (max(1, rgb.width // 4), max(1, rgb.height // 4))  # the same pixels of both
+    want = np.asarray(rgb.resize(size, Image.Resampling.NEAREST), dtype=np.int16)
+    palette = np.asarray(img.getpalette()[:768], dtype=np.int16).reshape(-1, 3)
+    got = palette[np.asarray(img.resize(size, Image.Resampling.NEAREST))]
+    return float(np.mean(np.abs(got - want).max(axis=2) > PALETTE_TOLERANCE))
 
 
 def static_export_enabled() -> bool:
@@ -210,6 +262,7 @@ class Explorer:
         self.data = self._compute(**self.values)
         self.handles = self._draw(self.figure, self.data)
         self._background = None
+        self._palette = self._palette_background = None
         self._image = None
         self._result_widget = None
         self._widget = None
@@ -295,11 +348,26 @@ class Explorer:
         return Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
 
     def png(self) -> bytes:
-        """The figure as PNG bytes at twice the display size: a 255-colour palette (fast octree), fast
-        compression. This is what the live view sends on every change."""
+        """The figure as PNG bytes at twice the display size: a 255-colour palette, fast compression.
+        This is what the live view sends on every change.
+
+        The palette (a fast octree) is made for the first picture and kept: mapping a frame onto a
+        known palette costs a fifth of making a new one. A frame that the kept palette would show
+        badly (new colours: more than :data:`PALETTE_MISS` of its pixels off by more than
+        :data:`PALETTE_TOLERANCE` in a channel, judged on every fourth row and column) gets a new
+        palette, as does a full redraw.
+        """
         from PIL import Image
 
-        img = self._pil().quantize(colors=255, method=Image.Quantize.FASTOCTREE)
+        rgb = self._pil().convert("RGB")
+        img = None
+        if self._palette is not None and self._background is self._palette_background:
+            img = rgb.quantize(palette=self._palette, dither=Image.Dither.NONE)
+            if _palette_misses(rgb, img) > PALETTE_MISS:
+                img = None
+        if img is None:
+            img = rgb.quantize(colors=255, method=Image.Quantize.FASTOCTREE)
+            self._palette, self._palette_background = img, self._background
         out = io.BytesIO()
         img.save(out, format="PNG", compress_level=1)
         return out.getvalue()
