@@ -306,8 +306,10 @@ class Optimizer:
             except (ZeroDivisionError, ValueError, OverflowError):
                 pass                           # IEEE gives inf or nan here: the array lane does
             else:
-                return _from_list(new_p, shape), {name: None if b is None else _from_list(b, shape)
-                                                  for name, b in new_b.items()}
+                for name, b in new_b.items():  # new_b is the scalar lane's own dict: fill it in place
+                    if b is not None:
+                        new_b[name] = _from_list(b, shape)
+                return _from_list(new_p, shape), new_b
         if len(shape) == 1:
             with np.errstate(all="ignore"):
                 return self._arrays(p, g, buffers, lr, step)
@@ -359,7 +361,10 @@ class Optimizer:
 
     def _need_list(self, buffers, name):
         """:meth:`_need`, as a list of Python floats (for the scalar lane)."""
-        return _as_list(self._need(buffers, name))
+        a = buffers[name]
+        if a is None:
+            self._need(buffers, name)
+        return (a if a.ndim == 1 else a.ravel()).tolist()
 
     def _need(self, buffers, name):
         if buffers[name] is None:
