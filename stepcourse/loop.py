@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from ._validation import (as_float_array, as_generator, check_callable, check_integer, check_number,
-                          check_optimizer, check_positive, check_problem, check_seed)
+                          check_optimizer, check_positive, check_problem, check_seed, describe)
 
 __all__ = ["Trace", "minimize", "steps_to_stay_within", "ToleranceRun", "Divergence",
            "DIVERGENCE_FACTOR"]
@@ -359,14 +359,14 @@ def sharpest_curvature(problem) -> float:
 
 @dataclass(frozen=True, eq=False)
 class BasinMap:
-    """The answer of :func:`basin_map`: where plain gradient descent ends from each start of a grid.
+    """The answer of :func:`basin_map`: where an optimizer ends from each start of a grid.
 
     Attributes
     ----------
     labels : ndarray of int
         One label per start: ``i >= 0`` reached known minimum ``i``, ``-1`` diverged, ``-2`` still
         elsewhere. Shape ``(n, n)`` for a 2-D problem (rows follow the second coordinate),
-        ``(len(lr), n)`` for a 1-D one.
+        ``(rows, n)`` for a 1-D one (one row per rate or optimizer).
     x, y : ndarray
         The grid's coordinates: the two coordinates of the start (2-D), or the start and the rates
         (1-D: ``y`` is ``lr``).
@@ -374,14 +374,21 @@ class BasinMap:
         The problem's known minima, in the order of the labels.
     dim : int
         The problem's dimension (1 or 2).
-    lr : float or ndarray
-        The rate (2-D) or the rates, one per row (1-D).
+    lr : float, ndarray or None
+        The rate (2-D) or the rates, one per row (1-D); None for an optimizer whose rate is a
+        schedule or that has no numeric ``lr``.
     steps : int
         Steps of each run.
     problem : str
         The problem's name.
     shares : dict
         The fraction of starts with each label present.
+    ends : ndarray
+        Where each run ended, shape ``labels.shape + (dim,)``; NaN for runs that escaped.
+    optimizer : str
+        What ran, in words, for titles: ``"gradient descent (lr 0.02)"``,
+        ``"momentum 0.9 (lr 0.02)"``, ``"Adam (lr 0.1)"``; without the rate when a 1-D map has
+        the rates on its vertical axis.
     """
 
     labels: np.ndarray
@@ -393,27 +400,173 @@ class BasinMap:
     steps: int
     problem: str
     shares: dict
+    ends: np.ndarray
+    optimizer: str
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{k}: {v:.1%}" for k, v in sorted(self.shares.items()))
-        return f"BasinMap({self.problem}, {self.labels.shape[0]}x{self.labels.shape[1]} starts; {parts})"
+        return (f"BasinMap({self.problem}, {self.optimizer}, {self.labels.shape[0]}x{self.labels.shape[1]} "
+                f"starts; {parts})")
 
 
-def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3,
+def _method(opt, with_lr: bool = True) -> str:
+    """An optimizer in words, for a map's title: ``"momentum 0.9 (lr 0.02)"``."""
+    from . import optim
+
+    lr = getattr(opt, "lr", None)
+    if isinstance(opt, optim.SGD):
+        if opt.momentum == 0:
+            text = "gradient descent"
+        else:
+            text = f"{'Nesterov momentum' if opt.nesterov else 'momentum'} {opt.momentum:g}"
+        extras = []
+        if opt.momentum != 0 and opt.dampening != 0:
+            extras.append(f"dampening {opt.dampening:g}")
+        if opt.weight_decay != 0:
+            extras.append(f"weight decay {opt.weight_decay:g}")
+        if opt.maximize:
+            extras.append("ascent")
+        if extras:
+            text += ", " + ", ".join(extras)
+    else:
+        text = type(opt).__name__
+    if not with_lr:
+        return text
+    if callable(lr):
+        return f"{text} (scheduled lr)"
+    return f"{text} (lr {lr:g})" if _is_rate(lr) else text
+
+
+def _is_rate(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _stable_curvature(opt, steps: int) -> Optional[float]:
+    r"""The largest curvature :math:`\lambda` of a minimum at which ``opt`` can settle, or None when no
+    such bound is known (adaptive methods, optimizers from outside :mod:`stepcourse.optim`).
+
+    On :math:`f = \lambda w^2/2` gradient descent settles iff :math:`\eta\lambda < 2`; the heavy ball
+    with momentum :math:`\beta < 1` and dampening :math:`\tau` iff :math:`\eta(1-\tau)\lambda <
+    2(1+\beta)`; Nesterov's form iff :math:`\eta\lambda < 2(1+\beta)/(1+2\beta)`. A schedule is
+    judged by its rate at the last step; weight decay adds to every curvature.
+    """
+    from . import optim
+
+    if not isinstance(opt, optim.SGD):
+        return None
+    if opt.maximize or opt.momentum >= 1:
+        return 0.0
+    eta = opt.lr_at(max(steps - 1, 0))
+    if opt.momentum == 0:
+        bound = 2.0
+    elif opt.nesterov:
+        bound = 2 * (1 + opt.momentum) / (1 + 2 * opt.momentum)
+    else:
+        bound = 2 * (1 + opt.momentum) / (1 - opt.dampening) if opt.dampening < 1 else np.inf
+    return (np.inf if eta == 0 else bound / eta) - opt.weight_decay
+
+
+def _as_runs(opt, dim: int):
+    """``opt`` of :func:`basin_map` as ``(rates, optimizers)``: plain gradient descent at ``rates``
+    (a 1-d array) with ``optimizers`` None, or one optimizer per row with ``rates`` their numeric
+    rates (or None)."""
+    if _is_rate(opt) or (isinstance(opt, (list, tuple, np.ndarray)) and len(opt) > 0
+                         and all(_is_rate(r) for r in np.asarray(opt, dtype=object).ravel())):
+        rates = np.atleast_1d(np.asarray(opt, dtype=float))
+        if rates.ndim != 1 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
+            raise ValueError(f"opt as a learning rate must be a positive number (or, for 1-D problems, a "
+                             f"sequence of them); got {opt!r}")
+        if dim == 2 and rates.size != 1:
+            raise ValueError(f"for a 2-D problem opt must be a single number or optimizer (the map already "
+                             f"uses both axes); got {rates.size} rates")
+        return rates, None
+    if isinstance(opt, (list, tuple, np.ndarray)):
+        if dim == 2:
+            raise ValueError(f"for a 2-D problem opt must be a single number or optimizer (the map already "
+                             f"uses both axes); got a sequence of {len(opt)}")
+        if len(opt) == 0:
+            raise ValueError("opt must be a learning rate, an optimizer, or (1-D) a non-empty sequence of "
+                             "rates or optimizers; got an empty sequence")
+        opts = [check_optimizer(f"opt[{i}]", o) for i, o in enumerate(opt)]
+    elif isinstance(opt, (str, type)) or (callable(getattr(opt, "init", None))
+                                          and callable(getattr(opt, "step", None))):
+        opts = [check_optimizer("opt", opt)]  # a name or a class: its message says what to write
+    else:
+        raise TypeError(f"opt must be a learning rate (a positive number) or an optimizer such as "
+                        f"sc.optim.SGD(lr=0.02, momentum=0.9); got {describe(opt)}")
+    lrs = [getattr(o, "lr", None) for o in opts]
+    if dim == 1:
+        if not all(_is_rate(r) for r in lrs):
+            raise ValueError(f"for a 1-D problem every optimizer needs a numeric lr (the rates are the map's "
+                             f"vertical axis); got lr={lrs!r}")
+        kinds = {_method(o, with_lr=False) for o in opts}
+        if len(kinds) > 1:
+            raise ValueError(f"the optimizers of a 1-D map must differ only in lr (one row per rate); got "
+                             f"{sorted(kinds)}")
+        return np.array(lrs, dtype=float), opts
+    return (float(lrs[0]) if _is_rate(lrs[0]) else None), opts
+
+
+def _run_starts(problem, opt, w, steps: int, centre, reach: float):
+    """Run ``opt`` for ``steps`` steps from every start in ``w`` (shape ``(..., d)``); returns the ends
+    (NaN where a run escaped: not finite, or farther than ``reach`` from ``centre``) and the mask of
+    runs still in play.
+
+    The optimizers of :mod:`stepcourse.optim` work elementwise, so all starts run as one array; any
+    other optimizer runs start by start. Escapes are checked every 8 steps and at the end, the same
+    steps on both paths, so the two give the same ends.
+    """
+    from .optim import Optimizer
+
+    def escaped(v):
+        return ~np.all(np.isfinite(v), axis=-1) | (np.max(np.abs(v - centre), axis=-1) > reach)
+
+    checks = {k for k in range(steps) if k % 8 == 7 or k == steps - 1}
+    step = getattr(opt, "_step", opt.step)
+    if isinstance(opt, Optimizer):
+        alive = np.ones(w.shape[:-1], dtype=bool)
+        state = opt.init(w)
+        for k in range(steps):
+            w, state = step(w, problem.grad(w), state)
+            if k in checks:  # retire escaped runs now and then (NaN stays NaN, cheaply)
+                alive &= ~escaped(w)
+                w = np.where(alive[..., None], w, np.nan)
+        return w, alive
+    flat = w.reshape(-1, w.shape[-1])
+    ends = np.empty_like(flat)
+    alive = np.ones(len(flat), dtype=bool)
+    for i, start in enumerate(flat):
+        v = start.copy()
+        state = opt.init(v)
+        for k in range(steps):
+            v, state = step(v, np.asarray(problem.grad(v), dtype=float), state)
+            v = np.asarray(v, dtype=float)
+            if k in checks and escaped(v):
+                alive[i] = False
+                break
+        ends[i] = v if alive[i] else np.nan
+    return ends.reshape(w.shape), alive.reshape(w.shape[:-1])
+
+
+def basin_map(problem, opt, *, n: int = 60, steps: int = 300, tol: float = 1e-3,
               escape: float = 50.0) -> BasinMap:
-    r"""Which minimum plain gradient descent reaches from each start of a grid.
+    r"""Which minimum an optimizer reaches from each start of a grid.
 
-    Every start runs
+    ``opt`` is a learning rate :math:`\eta` for plain gradient descent,
 
     .. math::
 
         w_{k+1} = w_k - \eta\,\nabla f(w_k), \qquad k = 0, \dots, \text{steps} - 1
 
-    (the arithmetic of ``sc.optim.SGD(lr)``), all starts at once. Each run gets a label:
+    (the arithmetic of ``sc.optim.SGD(lr)``, all starts at once), or any optimizer, as for
+    :func:`minimize`: ``sc.optim.SGD(lr=0.02, momentum=0.9)``, ``sc.optim.Adam(lr=0.1)``. The
+    optimizers of :mod:`stepcourse.optim` work elementwise, so all starts run as one array; any
+    other object with ``init`` and ``step`` runs start by start. Each run gets a label:
 
     - ``i >= 0``: it ends within ``tol`` (a fraction of the window's width) of known minimum ``i``, and
-      that minimum is stable at this rate (:math:`\eta\,\lambda_{\max} < 2` there; near an unstable
-      minimum a run only passes by);
+      that minimum is stable for the method (gradient descent: :math:`\eta\,\lambda_{\max} < 2` there;
+      the heavy ball: :math:`\eta\,\lambda_{\max} < 2(1+\beta)`; near an unstable minimum a run only
+      passes by);
     - ``-1``: it diverged: it left finite numbers, went ``escape`` window-widths away, or ended outside
       the window with a higher loss than it started with (a slow divergence);
     - ``-2``: it is still elsewhere: a slow valley, or bouncing around a minimum that is too sharp for
@@ -423,8 +576,10 @@ def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3,
     ----------
     problem : Problem
         A 1-D or 2-D problem with known minima.
-    lr : float, or sequence of floats for a 1-D problem
-        The learning rate. For a 1-D problem a sequence gives one row of the map per rate.
+    opt : float, optimizer, or (1-D problems) a sequence of floats or of optimizers
+        A learning rate for plain gradient descent, or an optimizer from :mod:`stepcourse.optim`.
+        For a 1-D problem a sequence gives one row of the map per rate (optimizers in a sequence
+        must differ only in their numeric ``lr``).
     n : int
         Starts per axis, spread over the problem's plot bounds.
     steps : int
@@ -437,7 +592,7 @@ def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3,
     Returns
     -------
     BasinMap
-        The labels, the grid, the minima and the share of each label.
+        The labels, the grid, the minima, where each run ended and the share of each label.
 
     Examples
     --------
@@ -447,9 +602,14 @@ def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3,
     >>> m = basin_map(sc.problems.quadratic([1.0, 10.0]), 0.21, n=4, steps=400)
     >>> m.labels.shape, m.shares
     ((4, 4), {-1: 1.0})
-    """
-    from ._validation import check_integer, check_number, check_problem
 
+    Momentum settles where gradient descent at the same rate cannot (:math:`\eta L = 2.1 < 3.8`):
+
+    >>> m = basin_map(sc.problems.quadratic([1.0, 10.0]), sc.optim.SGD(lr=0.21, momentum=0.9),
+    ...               n=4, steps=400)
+    >>> m.shares, m.optimizer
+    ({0: 1.0}, 'momentum 0.9 (lr 0.21)')
+    """
     check_problem("problem", problem)
     if problem.dim not in (1, 2):
         raise ValueError(f"basin_map draws 1-D and 2-D problems; {problem.name!r} has dim={problem.dim}")
@@ -459,42 +619,48 @@ def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3,
     steps = check_integer("steps", steps, low=0)
     tol = check_number("tol", tol, low=0, low_open=True)
     escape = check_number("escape", escape, low=0, low_open=True)
-    rates = np.atleast_1d(np.asarray(lr, dtype=float))
-    if rates.ndim != 1 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
-        raise ValueError(f"lr must be a positive number (or, for 1-D problems, a sequence of them); got {lr!r}")
-    if problem.dim == 2 and rates.size != 1:
-        raise ValueError("for a 2-D problem lr must be a single number (the map already uses both axes)")
+    rates, opts = _as_runs(opt, problem.dim)
 
     lows = np.array([b[0] for b in problem.bounds], dtype=float)
     highs = np.array([b[1] for b in problem.bounds], dtype=float)
     width = float(np.max(highs - lows))
     centre = (lows + highs) / 2
     axes = [np.linspace(lo, hi, n) for lo, hi in zip(lows, highs)]
+    rows = len(opts) if opts is not None else rates.size
     if problem.dim == 2:
         X, Y = np.meshgrid(*axes)
         w = np.stack([X, Y], axis=-1)
-        eta = rates[0]
     else:
-        w = np.broadcast_to(axes[0][None, :, None], (rates.size, n, 1)).copy()
-        eta = rates[:, None, None]
-    alive = np.ones(w.shape[:-1], dtype=bool)
+        w = np.broadcast_to(axes[0][None, :, None], (rows, n, 1)).copy()
     start_loss = problem.f(w)
+    minima = np.asarray(problem.minima, dtype=float)
     # Overflow in runs that diverge is expected; they are masked and labelled, not warned about.
     with np.errstate(all="ignore"):
-        for k in range(steps):
-            w = w - eta * problem.grad(w)
-            if k % 8 == 7 or k == steps - 1:  # retire escaped runs now and then (NaN stays NaN, cheaply)
-                escaped = ~np.all(np.isfinite(w), axis=-1) | (np.max(np.abs(w - centre), axis=-1) > escape * width)
-                alive &= ~escaped
-                w[~alive] = np.nan
-    minima = np.asarray(problem.minima, dtype=float)
-    dist = np.linalg.norm(w[..., None, :] - minima, axis=-1)  # (..., k)
-    with np.errstate(invalid="ignore"):
+        if opts is None:  # plain gradient descent: every start and every rate in one array
+            eta = rates[0] if problem.dim == 2 else rates[:, None, None]
+            alive = np.ones(w.shape[:-1], dtype=bool)
+            for k in range(steps):
+                w = w - eta * problem.grad(w)
+                if k % 8 == 7 or k == steps - 1:  # retire escaped runs now and then (NaN stays NaN)
+                    escaped = ~np.all(np.isfinite(w), axis=-1) | (np.max(np.abs(w - centre), axis=-1)
+                                                                  > escape * width)
+                    alive &= ~escaped
+                    w[~alive] = np.nan
+            limits = [2 / r for r in rates]
+        elif problem.dim == 2:
+            w, alive = _run_starts(problem, opts[0], w, steps, centre, escape * width)
+            limits = [_stable_curvature(opts[0], steps)]
+        else:
+            runs = [_run_starts(problem, o, w[i], steps, centre, escape * width) for i, o in enumerate(opts)]
+            w, alive = np.stack([r[0] for r in runs]), np.stack([r[1] for r in runs])
+            limits = [_stable_curvature(o, steps) for o in opts]
+        dist = np.linalg.norm(w[..., None, :] - minima, axis=-1)  # (..., k)
         nearest = np.argmin(np.where(np.isfinite(dist), dist, np.inf), axis=-1)
         arrived = np.take_along_axis(dist, nearest[..., None], axis=-1)[..., 0] <= tol * width
-        if problem.hessian is not None:  # near a minimum that is unstable at this rate a run only passes by
-            sharpest = np.linalg.eigvalsh(problem.hessian(minima)).max(axis=-1)          # (k,)
-            stable = np.asarray(eta).reshape(-1, 1) * sharpest < 2                     # (rates, k)
+        if problem.hessian is not None and any(lim is not None for lim in limits):
+            # near a minimum that is unstable for the method a run only passes by
+            sharpest = np.linalg.eigvalsh(problem.hessian(minima)).max(axis=-1)             # (k,)
+            stable = np.array([sharpest < (np.inf if lim is None else lim) for lim in limits])  # (rows, k)
             stable = stable[0] if problem.dim == 2 else stable[:, None, :]
             arrived &= np.take_along_axis(np.broadcast_to(stable, dist.shape), nearest[..., None], axis=-1)[..., 0]
         # A run that ends outside the window, higher than it started, is on its way out (a slow divergence).
@@ -503,9 +669,14 @@ def basin_map(problem, lr, *, n: int = 60, steps: int = 300, tol: float = 1e-3,
     labels = np.where(~alive | grew, -1, np.where(arrived, nearest, -2)).astype(int)
     values, counts = np.unique(labels, return_counts=True)
     shares = {int(v): float(c) / labels.size for v, c in zip(values, counts)}
+    if opts is None:
+        method = "gradient descent" + (f" (lr {rates[0]:g})" if problem.dim == 2 else "")
+    else:
+        method = _method(opts[0], with_lr=problem.dim == 2)
     return BasinMap(labels=labels, x=axes[0], y=axes[1] if problem.dim == 2 else rates, minima=minima,
-                    dim=problem.dim, lr=float(rates[0]) if problem.dim == 2 else rates, steps=steps,
-                    problem=problem.name, shares=shares)
+                    dim=problem.dim, lr=rates if problem.dim == 1 or opts is not None else float(rates[0]),
+                    steps=steps, problem=problem.name, shares=shares, ends=w,
+                    optimizer=method)
 
 
 def race(problem, rates, *, x0=None, steps: int = 100, momentum: float = 0.9, lr_scale: float = 1.0) -> dict:

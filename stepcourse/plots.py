@@ -409,12 +409,13 @@ def schedule_curves(schedules, steps: int, ax=None, *, log: bool = False, title=
 
 
 def basins(result, ax=None, *, title=None, legend: bool = True):
-    """Which minimum gradient descent reaches from each start: a map from ``basin_map``.
+    """Which minimum an optimizer reaches from each start: a map from ``basin_map``.
 
     ``result`` is the :class:`~stepcourse.loop.BasinMap` of :func:`stepcourse.loop.basin_map`: for a 2-D problem the
     axes are the two coordinates of the start; for a 1-D problem the start runs along ``x`` and the
     learning rate along ``y``. Minimum ``i`` gets palette colour ``i``; runs that diverged are grey and runs
-    still far from every minimum at the end are near-white.
+    still far from every minimum at the end are near-white. The default title names the problem and
+    what ran (``result.optimizer``, e.g. "momentum 0.9 (lr 0.02)").
 
     Returns a Drawn with the ``"mesh"`` (QuadMesh) and the ``"minima"`` markers (2-D) or None.
     """
@@ -448,7 +449,7 @@ def basins(result, ax=None, *, title=None, legend: bool = True):
         lrs = np.asarray(result.y, dtype=float)
         if len(lrs) > 2 and np.all(lrs > 0) and np.allclose(np.diff(np.log(lrs)), np.log(lrs[1] / lrs[0])):
             ax.set_yscale("log")
-    ax.set_title(title or f"Where gradient descent ends: {result.problem}")
+    ax.set_title(title or f"{result.problem}: where {result.optimizer} ends")
     if legend:
         present = set(np.unique(labels).tolist())
         handles = [Patch(color=color(i), label=f"minimum at {np.array2string(minima[i], precision=2)}")

@@ -35,8 +35,9 @@ def test_basin_map_is_a_frozen_result_with_named_fields():
     m = basin_map(sc.problems.himmelblau(), 0.01, n=6, steps=50)
     assert isinstance(m, sc.loop.BasinMap)
     assert [f.name for f in dataclasses.fields(m)] == ["labels", "x", "y", "minima", "dim", "lr", "steps",
-                                                       "problem", "shares"]
+                                                       "problem", "shares", "ends", "optimizer"]
     assert m.dim == 2 and m.lr == 0.01 and m.steps == 50 and m.problem == "Himmelblau"
+    assert m.optimizer == "gradient descent (lr 0.01)" and m.ends.shape == (6, 6, 2)
     assert np.array_equal(m.minima, sc.problems.himmelblau().minima) and len(m.x) == len(m.y) == 6
     assert sum(m.shares.values()) == pytest.approx(1.0)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -77,11 +78,106 @@ def test_basin_map_in_1d_has_one_row_per_rate():
     assert not np.any(near_left[rates > left_threshold] == 0)
 
 
+class _OneStartAtATime:
+    """An optimizer from outside stepcourse.optim (so basin_map runs it start by start) that takes
+    exactly the steps of the optimizer it wraps."""
+
+    def __init__(self, opt):
+        self.opt = opt
+
+    def init(self, params):
+        assert params.ndim == 1, "runs start by start"
+        return self.opt.init(params)
+
+    def step(self, params, grads, state):
+        return self.opt.step(params, grads, state)
+
+
+def test_momentum_maps_other_basins_than_gradient_descent_at_the_same_rate():
+    p = sc.problems.himmelblau()
+    lr = 0.2 * 2 / sharpest_curvature(p)
+    gd = basin_map(p, lr, n=41, steps=400)
+    assert np.array_equal(basin_map(p, sc.optim.SGD(lr=lr), n=41, steps=400).labels, gd.labels)
+    heavy = basin_map(p, sc.optim.SGD(lr=lr, momentum=0.9), n=41, steps=400)
+    assert set(gd.shares) == set(heavy.shares) == {0, 1, 2, 3}  # every run settles, in one of four
+    changed = np.mean(heavy.labels != gd.labels)
+    assert 0.05 < changed < 0.6, changed
+    assert heavy.optimizer == "momentum 0.9 (lr %g)" % lr and heavy.lr == lr
+    # each run ends at the minimum it is labelled with
+    for m in (gd, heavy):
+        assert np.all(np.linalg.norm(m.ends - p.minima[m.labels], axis=-1) < 1e-3 * 10)
+    assert "momentum 0.9" in sc.plots.basins(heavy)["mesh"].axes.get_title()
+
+
+@pytest.mark.parametrize("opt", [sc.optim.SGD(lr=0.01, momentum=0.9), sc.optim.Adam(lr=0.05),
+                                 sc.optim.SGD(lr=0.002, momentum=0.5, nesterov=True)])
+def test_a_batch_run_is_the_runs_from_each_start(opt):
+    p = sc.problems.himmelblau()
+    batch = basin_map(p, opt, n=7, steps=120)
+    single = basin_map(p, _OneStartAtATime(opt), n=7, steps=120)
+    assert np.array_equal(batch.labels, single.labels)
+    np.testing.assert_allclose(batch.ends, single.ends, rtol=0, atol=1e-12)
+    for i, j in [(0, 0), (3, 5), (6, 2)]:
+        tr = sc.minimize(p, opt, x0=[batch.x[j], batch.y[i]], steps=120, divergence_factor=None)
+        np.testing.assert_allclose(batch.ends[i, j], tr.x, rtol=0, atol=1e-12)
+    assert single.optimizer == "_OneStartAtATime" and single.lr is None
+
+
+def test_momentum_settles_on_minima_too_sharp_for_gradient_descent():
+    bowl = sc.problems.quadratic([1.0, 10.0])  # L = 10: gradient descent needs lr < 0.2
+    assert basin_map(bowl, 0.3, n=6, steps=400).shares == {-1: 1.0}
+    # the heavy ball needs lr L < 2 (1 + beta) = 3.8, Nesterov's form lr L < 2 (1 + beta) / (1 + 2 beta)
+    assert basin_map(bowl, sc.optim.SGD(lr=0.3, momentum=0.9), n=6, steps=600).shares == {0: 1.0}
+    assert basin_map(bowl, sc.optim.SGD(lr=0.4, momentum=0.9), n=6, steps=400).shares == {-1: 1.0}
+    nesterov = sc.optim.SGD(lr=0.14, momentum=0.9, nesterov=True)  # 1.4 > 19/14
+    assert basin_map(bowl, nesterov, n=6, steps=400).shares == {-1: 1.0}
+    # a minimum too sharp for the heavy ball at this rate collects nobody, even starts right on it
+    p = sc.problems.himmelblau()
+    sharp = np.linalg.eigvalsh(p.hessian(p.minima)).max(axis=1)
+    lr = 1.1 * 3.8 / sharp.max()
+    m = basin_map(p, sc.optim.SGD(lr=lr, momentum=0.9), n=40, steps=300)
+    assert m.shares.get(int(np.argmax(sharp)), 0.0) == 0.0
+    assert basin_map(p, sc.optim.SGD(lr=lr / 1.2, momentum=0.9), n=40, steps=600).shares.get(
+        int(np.argmax(sharp)), 0.0) > 0
+
+
+def test_a_1d_map_of_optimizers_has_one_row_per_optimizer():
+    well = sc.problems.double_well()
+    rates = [0.05, 0.2, 0.6]
+    opts = [sc.optim.SGD(lr=r, momentum=0.8) for r in rates]
+    m = basin_map(well, opts, n=30, steps=200)
+    assert m.labels.shape == (3, 30) and np.array_equal(m.y, rates) and np.array_equal(m.lr, rates)
+    assert m.optimizer == "momentum 0.8"
+    for i, opt in enumerate(opts):
+        assert np.array_equal(basin_map(well, opt, n=30, steps=200).labels[0], m.labels[i])
+    gd = basin_map(well, rates, n=30, steps=200)
+    assert gd.optimizer == "gradient descent" and not np.array_equal(gd.labels, m.labels)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: basin_map(sc.problems.himmelblau(), "adam"), TypeError, "^opt must be an optimizer.*by_name"),
+    (lambda: basin_map(sc.problems.himmelblau(), sc.optim.Adam), TypeError, "^opt must be an optimizer"),
+    (lambda: basin_map(sc.problems.himmelblau(), None), TypeError, "^opt must be a learning rate.*NoneType"),
+    (lambda: basin_map(sc.problems.himmelblau(), [sc.optim.SGD(lr=0.01)] * 2), ValueError,
+     "^for a 2-D problem opt must be a single"),
+    (lambda: basin_map(sc.problems.double_well(), [sc.optim.SGD(lr=0.1), object()]), TypeError,
+     r"^opt\[1\] must be an optimizer"),
+    (lambda: basin_map(sc.problems.double_well(), [sc.optim.SGD(lr=0.1), sc.optim.Adam(lr=0.1)]),
+     ValueError, "differ only in lr"),
+    (lambda: basin_map(sc.problems.double_well(), sc.optim.SGD(lr=sc.schedules.exponential(0.1, 0.9))),
+     ValueError, "numeric lr"),
+    (lambda: basin_map(sc.problems.double_well(), []), ValueError, "empty"),
+])
+def test_basin_map_optimizer_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: basin_map(sc.problems.quadratic(dim=3), 0.1), "1-D and 2-D"),
     (lambda: basin_map(sc.problems.saddle(), 0.1), "minima"),
     (lambda: basin_map(sc.problems.himmelblau(), [0.01, 0.02]), "single number"),
-    (lambda: basin_map(sc.problems.himmelblau(), -0.1), "lr"),
+    (lambda: basin_map(sc.problems.himmelblau(), -0.1), "^opt as a learning rate must be a positive.*-0.1"),
     (lambda: basin_map(sc.problems.himmelblau(), 0.01, n=1), "^n must"),
     (lambda: basin_map(sc.problems.himmelblau(), 0.01, steps=-1), "^steps must"),
     (lambda: sharpest_curvature(sc.problems.saddle()), "known minima"),
