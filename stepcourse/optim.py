@@ -188,33 +188,33 @@ def _signed_decayed_into(out: np.ndarray, g: np.ndarray, p: np.ndarray, maximize
     return g
 
 
-def _scratch(n: int, needed: bool = True):
-    """A scratch array for the blocks of an array of ``n`` entries (None if not ``needed``).
+def _scratch(p: np.ndarray, needed: bool = True):
+    """A scratch array for the blocks of ``p`` (None if not ``needed``).
 
-    Past one block it is the first block of an array of ``n`` entries, whose other pages are never
-    touched. The array lane allocates it after the new state buffers and before the new parameters:
-    with glibc's malloc, outputs allocated back to back are freed back to back two steps later, at the
-    top of the heap, which malloc then returns to the system and the next step faults in again, page
-    by page (about 1 ms per step for Adam on 1e6 parameters). The spacer keeps that from happening.
+    Past one block (``p`` is then 1-d) it is the first block of an array as long as ``p``, whose other
+    pages are never touched. The array lane allocates it after the new state buffers and before the new
+    parameters, as a spacer: with glibc's malloc, outputs allocated back to back are freed back to back
+    two steps later, at the top of the heap, which malloc then returns to the system and the next step
+    faults in again, page by page (about 1 ms per step for Adam on 1e6 parameters).
     """
     if not needed:
         return None
-    return np.empty(n)[:_BLOCK] if n > _BLOCK else np.empty(n)
+    return np.empty(p.size)[:_BLOCK] if p.size > _BLOCK else np.empty(p.shape)
 
 
-def _blocks(n: int, *arrays):
-    """For each block of at most ``_BLOCK`` of ``n`` entries, the views of ``arrays`` on it.
+def _blocks(p: np.ndarray, *arrays):
+    """For each block of at most ``_BLOCK`` entries of ``p``, the views of ``arrays`` on it.
 
-    ``arrays`` are 1-d arrays of ``n`` entries, scratch arrays from :func:`_scratch`, or None (which
-    stays None). An array of at most ``_BLOCK`` entries is one block: the arrays themselves.
+    ``arrays`` are arrays shaped like ``p``, scratch arrays from :func:`_scratch`, or None (which stays
+    None). An array of at most ``_BLOCK`` entries, of any shape, is one block: the arrays themselves.
+    Past that ``p`` must be 1-d.
     """
+    n = p.size
     if n <= _BLOCK:
-        yield arrays
-        return
-    for start in range(0, n, _BLOCK):
-        stop = min(start + _BLOCK, n)
-        yield tuple(None if a is None else a[start:stop] if len(a) == n else a[:stop - start]
-                    for a in arrays)
+        return (arrays,)
+    return [tuple(None if a is None else a[start:stop] if len(a) == n else a[:stop - start]
+                  for a in arrays)
+            for start, stop in ((i, min(i + _BLOCK, n)) for i in range(0, n, _BLOCK))]
 
 
 class Optimizer:
@@ -275,12 +275,16 @@ class Optimizer:
             else:
                 step = buffers["step"] + 1
                 lr = self.lr_at(step - 1) if callable(self.lr) else self.lr
-                new_p, new_b = self._update(params, grads, buffers, lr, step)
+                if params.size <= _SMALL:
+                    new_p, new_b = self._update(params, grads, buffers, lr, step)
+                else:
+                    # Overflow on a diverging run is expected: torch propagates inf/nan silently.
+                    with np.errstate(all="ignore"):
+                        new_p, new_b = self._update_arrays(params, grads, buffers, lr, step)
                 new_b["step"] = step
                 new_state = object.__new__(self._State)   # the fields are known: skip __init__
                 object.__setattr__(new_state, "__dict__", new_b)
                 return new_p, new_state
-        # Overflow on a diverging run is expected: torch propagates inf/nan silently, and so do we.
         with np.errstate(all="ignore"):
             keys, ps = leaves(params, "params")
             gs = _matching_grads(keys, ps, grads)
@@ -299,24 +303,28 @@ class Optimizer:
         ``p`` and ``g`` are float64 arrays of one shape (0-d included) and ``buffers`` maps each state
         field to an array of that shape or None; returns ``(p_new, buffers_new)`` in that shape.
         """
+        if p.size > _SMALL:
+            return self._update_arrays(p, g, buffers, lr, step)
+        try:
+            new_p, new_b = self._small(_as_list(p), _as_list(g), buffers, lr, step)
+        except (ZeroDivisionError, ValueError, OverflowError):
+            with np.errstate(all="ignore"):    # IEEE gives inf or nan here: the array lane does
+                return self._update_arrays(p, g, buffers, lr, step)
         shape = p.shape
-        if p.size <= _SMALL:
-            try:
-                new_p, new_b = self._small(_as_list(p), _as_list(g), buffers, lr, step)
-            except (ZeroDivisionError, ValueError, OverflowError):
-                pass                           # IEEE gives inf or nan here: the array lane does
-            else:
-                for name, b in new_b.items():  # new_b is the scalar lane's own dict: fill it in place
-                    if b is not None:
-                        new_b[name] = _from_list(b, shape)
-                return _from_list(new_p, shape), new_b
-        if len(shape) == 1:
-            with np.errstate(all="ignore"):
-                return self._arrays(p, g, buffers, lr, step)
+        for name, b in new_b.items():          # new_b is the scalar lane's own dict: fill it in place
+            if b is not None:
+                new_b[name] = _from_list(b, shape)
+        return _from_list(new_p, shape), new_b
+
+    def _update_arrays(self, p, g, buffers, lr, step):
+        """The array lane of :meth:`_update`, under the caller's ``np.errstate``; past one block, an
+        array of more than one dimension is updated as its 1-d view."""
+        if p.ndim <= 1 or p.size <= _BLOCK:
+            return self._arrays(p, g, buffers, lr, step)
+        shape = p.shape
         flat = {name: None if buffers[name] is None else buffers[name].reshape(-1)
                 for name in self._buffers}
-        with np.errstate(all="ignore"):
-            new_p, new_b = self._arrays(p.reshape(-1), g.reshape(-1), flat, lr, step)
+        new_p, new_b = self._arrays(p.reshape(-1), g.reshape(-1), flat, lr, step)
         return new_p.reshape(shape), {name: None if b is None else b.reshape(shape)
                                       for name, b in new_b.items()}
 
@@ -486,14 +494,14 @@ class SGD(Optimizer):
         return new_p, {"momentum_buffer": new_buf if mu != 0 else buf}
 
     def _arrays(self, p, g, buffers, lr, step):
-        mu, n, maximize, decay = self.momentum, p.size, self.maximize, self.weight_decay
+        mu, maximize, decay = self.momentum, self.maximize, self.weight_decay
         buf = buffers["momentum_buffer"]
         undamped, keep, neg_lr = self.dampening == 0, 1.0 - self.dampening, -lr
-        new_buf = None if mu == 0 else np.empty(n)
-        tmp = _scratch(n, mu != 0)             # also the spacer between new_buf and new_p
-        gt = _scratch(n, maximize or decay != 0)
-        new_p = np.empty(n)                    # after the scratch arrays: see _scratch
-        for ps, gs, bs, out, nb, t, gt in _blocks(n, p, g, buf, new_p, new_buf, tmp, gt):
+        new_buf = None if mu == 0 else np.empty(p.shape)
+        tmp = _scratch(p, mu != 0)             # also the spacer between new_buf and new_p
+        gtmp = _scratch(p, maximize or decay != 0)
+        new_p = np.empty(p.shape)              # after the scratch arrays: see _scratch
+        for ps, gs, bs, out, nb, t, gt in _blocks(p, p, g, buf, new_p, new_buf, tmp, gtmp):
             d = gs if gt is None else _signed_decayed_into(gt, gs, ps, maximize, decay)
             if mu != 0:
                 if bs is None:
@@ -600,12 +608,12 @@ class Adagrad(Optimizer):
         return new_p, {"sum": new_s}
 
     def _arrays(self, p, g, buffers, lr, step):
-        s, n, eps = self._need(buffers, "sum"), p.size, self.eps
+        s, eps = self._need(buffers, "sum"), self.eps
         maximize, decay = self.maximize, self.weight_decay
         neg_clr = -(lr / (1 + (step - 1) * self.lr_decay))
-        new_s, tmp, gt = np.empty(n), _scratch(n), _scratch(n, maximize or decay != 0)
-        new_p = np.empty(n)                    # after the scratch arrays: see _scratch
-        for ps, gs, ss, out, ns, t, gt in _blocks(n, p, g, s, new_p, new_s, tmp, gt):
+        new_s, tmp, gtmp = np.empty(p.shape), _scratch(p), _scratch(p, maximize or decay != 0)
+        new_p = np.empty(p.shape)              # after the scratch arrays: see _scratch
+        for ps, gs, ss, out, ns, t, gt in _blocks(p, p, g, s, new_p, new_s, tmp, gtmp):
             d = gs if gt is None else _signed_decayed_into(gt, gs, ps, maximize, decay)
             np.multiply(d, d, ns)
             ns += ss
@@ -728,19 +736,19 @@ class RMSprop(Optimizer):
         return new_p, {"square_avg": new_v, "grad_avg": new_a, "momentum_buffer": new_b}
 
     def _arrays(self, p, g, buffers, lr, step):
-        alpha, mu, n, eps = self.alpha, self.momentum, p.size, self.eps
+        alpha, mu, eps = self.alpha, self.momentum, self.eps
         maximize, decay, centered = self.maximize, self.weight_decay, self.centered
         v = self._need(buffers, "square_avg")
         a = self._need(buffers, "grad_avg") if centered else None
         b = self._need(buffers, "momentum_buffer") if mu > 0 else None
         c, neg_lr = 1.0 - alpha, -lr
-        new_v = np.empty(n)
-        new_a = np.empty(n) if centered else None
-        new_b = np.empty(n) if mu > 0 else None
-        tmp, gt = _scratch(n), _scratch(n, maximize or decay != 0)
-        new_p = np.empty(n)                    # after the scratch arrays: see _scratch
+        new_v = np.empty(p.shape)
+        new_a = np.empty(p.shape) if centered else None
+        new_b = np.empty(p.shape) if mu > 0 else None
+        tmp, gtmp = _scratch(p), _scratch(p, maximize or decay != 0)
+        new_p = np.empty(p.shape)              # after the scratch arrays: see _scratch
         for ps, gs, vs, avg, bs, out, nv, na, nb, t, gt in _blocks(
-                n, p, g, v, a, b, new_p, new_v, new_a, new_b, tmp, gt):
+                p, p, g, v, a, b, new_p, new_v, new_a, new_b, tmp, gtmp):
             d = gs if gt is None else _signed_decayed_into(gt, gs, ps, maximize, decay)
             np.multiply(vs, alpha, nv)
             np.multiply(d, c, t)
@@ -896,13 +904,14 @@ class Adam(Optimizer):
         vmax = self._need(buffers, "max_exp_avg_sq") if self.amsgrad else None
         shrink, neg_step_size, bias_correction2_sqrt = self._constants(lr, step)
         decay = 0 if self._decoupled else self.weight_decay
-        maximize, eps, w, c, n = self.maximize, self.eps, 1 - beta1, 1 - beta2, p.size
-        new_m, new_v = np.empty(n), np.empty(n)
-        new_max = np.empty(n) if self.amsgrad else None
-        tmp, gt, pt = _scratch(n), _scratch(n, maximize or decay != 0), _scratch(n, shrink is not None)
-        new_p = np.empty(n)                    # after the scratch arrays: see _scratch
+        maximize, eps, w, c = self.maximize, self.eps, 1 - beta1, 1 - beta2
+        new_m, new_v = np.empty(p.shape), np.empty(p.shape)
+        new_max = np.empty(p.shape) if self.amsgrad else None
+        tmp, gtmp = _scratch(p), _scratch(p, maximize or decay != 0)
+        ptmp = _scratch(p, shrink is not None)
+        new_p = np.empty(p.shape)              # after the scratch arrays: see _scratch
         for ps, gs, ms, vs, xs, out, nm, nv, nx, t, gt, pt in _blocks(
-                n, p, g, m, v, vmax, new_p, new_m, new_v, new_max, tmp, gt, pt):
+                p, p, g, m, v, vmax, new_p, new_m, new_v, new_max, tmp, gtmp, ptmp):
             if pt is not None:
                 ps = np.multiply(ps, shrink, pt)   # AdamW: shrink theta itself
             d = gs if gt is None else _signed_decayed_into(gt, gs, ps, maximize, decay)
