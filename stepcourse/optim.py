@@ -498,7 +498,7 @@ class SGD(Optimizer):
         buf = buffers["momentum_buffer"]
         undamped, keep, neg_lr = self.dampening == 0, 1.0 - self.dampening, -lr
         new_buf = None if mu == 0 else np.empty(p.shape)
-        tmp = _scratch(p, mu != 0)             # also the spacer between new_buf and new_p
+        tmp = _scratch(p, mu != 0 or p.size > _BLOCK)   # also the spacer before new_p
         gtmp = _scratch(p, maximize or decay != 0)
         new_p = np.empty(p.shape)              # after the scratch arrays: see _scratch
         for ps, gs, bs, out, nb, t, gt in _blocks(p, p, g, buf, new_p, new_buf, tmp, gtmp):
