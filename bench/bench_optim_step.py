@@ -15,7 +15,10 @@ memory-bandwidth floor of 7 array copies (read p, g, m, v; write p, m, v).
 
 Every figure is the best of several repeats, and the repeats of stepcourse, torch and the copy are
 interleaved, so that a change in the machine's load touches all three alike. The load average is
-printed before and after: on a machine shared with other work, read the figures with it. For scale it
+printed before and after: on a machine shared with other work, read the figures with it. The minor
+page faults per step are printed too: glibc's malloc may hand freed memory back to the system and
+fault it in again on the next step, which can double a step's time; which run it hits depends on what
+else the process allocated, so torch's Adam is also timed alone, in a fresh process. For scale it
 also times ``np.sqrt`` of the parameters: every adaptive method takes one square root per step, which
 alone costs several copies, in torch as here.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,6 +43,11 @@ try:
     import torch
 except ImportError:
     torch = None
+
+try:
+    import resource
+except ImportError:                                   # not on Windows: no page-fault counts
+    resource = None
 
 N = 1_000_000
 SMALL_STEPS = 1000
@@ -72,17 +81,54 @@ def load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-def interleaved_best(runs: dict, repeats: int, steps: int) -> dict:
-    """Best time per step of each ``run(steps)``, the runs taking turns for ``repeats`` rounds."""
+def minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource is not None else 0
+
+
+def interleaved_best(runs: dict, repeats: int, steps: int, faults: dict | None = None) -> dict:
+    """Best time per step of each ``run(steps)``, the runs taking turns for ``repeats`` rounds; the
+    mean minor page faults per step of each run go into ``faults`` if given."""
     for run in runs.values():
         run(2)                                        # past the first step's special cases
     best = dict.fromkeys(runs, np.inf)
+    count = dict.fromkeys(runs, 0)
     for _ in range(repeats):
         for key, run in runs.items():
+            before = minor_faults()
             start = time.perf_counter()
             run(steps)
             best[key] = min(best[key], (time.perf_counter() - start) / steps)
+            count[key] += minor_faults() - before
+    if faults is not None:
+        faults.update({key: c / (repeats * steps) for key, c in count.items()})
     return best
+
+
+TORCH_ALONE = """
+import sys, time, numpy as np, torch
+torch.set_num_threads(1)
+rng = np.random.default_rng(0)
+p = torch.tensor(rng.normal(size={n}), requires_grad=True)
+p.grad = torch.tensor(rng.normal(size={n}))
+opt = torch.optim.Adam([p], lr=1e-3)
+opt.step(); opt.step()
+best = float("inf")
+for _ in range({repeats}):
+    start = time.perf_counter()
+    for _ in range({steps}):
+        opt.step()
+    best = min(best, (time.perf_counter() - start) / {steps})
+print(best)
+"""
+
+
+def torch_alone(repeats: int) -> float:
+    """torch.optim.Adam's best time per step on N parameters in a fresh process of its own, where
+    nothing else shapes the allocator's heap (the allocator may return freed memory to the system
+    and fault it in again each step, as it does for torch's temporaries on some machines)."""
+    code = TORCH_ALONE.format(n=N, repeats=repeats, steps=STEPS)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 # -- 1000 steps on a 2-vector -----------------------------------------------------------------------
@@ -177,17 +223,20 @@ def large(repeats):
     header = f"{'optimizer':46s} {'stepcourse':>11s} {'np.copy':>9s} {'sc/copy':>8s}"
     if torch is not None:
         header += f" {'torch':>9s} {'torch/copy':>10s} {'sc/torch':>8s}"
+    header += "  page faults per step (sc" + (", torch)" if torch is not None else ")")
     print(header)
     adam = None
     for name, kwargs in CONFIGS:
         runs = {"sc": large_stepcourse(name, kwargs, x, g), "copy": large_copy(x)}
         if torch is not None:
             runs["torch"] = large_torch(name, kwargs, x, g)
-        t = interleaved_best(runs, repeats, STEPS)
+        faults = {}
+        t = interleaved_best(runs, repeats, STEPS, faults)
         line = (f"{label(name, kwargs):46s} {t['sc'] * 1e3:8.2f} ms {t['copy'] * 1e3:6.2f} ms "
                 f"{t['sc'] / t['copy']:7.1f}x")
         if torch is not None:
             line += f" {t['torch'] * 1e3:6.2f} ms {t['torch'] / t['copy']:9.1f}x {t['sc'] / t['torch']:7.2f}x"
+        line += f"  {faults['sc']:.0f}" + (f", {faults['torch']:.0f}" if torch is not None else "")
         print(line)
         if (name, kwargs) == ADAM:
             adam = t
@@ -200,6 +249,9 @@ def large(repeats):
         ratio = adam["sc"] / adam["torch"]
         print(f"goal: Adam on {N:.0e} parameters <= torch.optim.Adam (1 thread): {adam['sc'] * 1e3:.2f} ms / "
               f"{adam['torch'] * 1e3:.2f} ms = {ratio:.2f}x {verdict(ratio <= 1.0)}")
+        alone = torch_alone(repeats)
+        print(f"      torch.optim.Adam alone in a fresh process: {alone * 1e3:.2f} ms per step "
+              f"(stepcourse / that = {adam['sc'] / alone:.2f}x)")
     else:
         print("goal: Adam on 1e6 parameters <= torch.optim.Adam: not measured (torch is not installed)")
 
