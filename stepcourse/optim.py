@@ -195,7 +195,8 @@ def _scratch(p: np.ndarray, needed: bool = True):
     pages are never touched. The array lane allocates it after the new state buffers and before the new
     parameters, as a spacer: with glibc's malloc, outputs allocated back to back are freed back to back
     two steps later, at the top of the heap, which malloc then returns to the system and the next step
-    faults in again, page by page (about 1 ms per step for Adam on 1e6 parameters).
+    faults in again, page by page (hundreds of page faults, milliseconds, per step of Adam on 1e6
+    parameters).
     """
     if not needed:
         return None
@@ -222,9 +223,11 @@ class Optimizer:
 
     A subclass sets ``_State`` (its state dataclass) and defines ``_init_leaf(p) -> dict`` (the state
     buffers for one array) and the update of one array, twice, with the same operations in the same
-    order: ``_small(p, g, buffers, lr, step)`` on lists of Python floats and
-    ``_arrays(p, g, buffers, lr, step)`` on 1-d float64 arrays; both return ``(p_new, buffers_new)``.
-    ``step`` is the number of the step being taken (1 for the first, as in torch).
+    order: ``_small(p, g, buffers, lr, step)`` with ``p`` and ``g`` as lists of Python floats (it reads
+    the state arrays in ``buffers`` with :meth:`_need_list`) returns lists, and
+    ``_arrays(p, g, buffers, lr, step)`` on float64 arrays (of any shape within one block, 1-d past
+    that) returns new arrays; both return ``(p_new, buffers_new)``. ``step`` is the number of the step
+    being taken (1 for the first, as in torch).
     """
 
     _State: type = _State
