@@ -25,6 +25,7 @@ import functools
 import html
 import io
 import itertools
+import math
 import os
 from typing import Callable, Optional
 
@@ -106,6 +107,22 @@ def _font_height_metrics(prop, dpi):
     return None, None, None
 
 
+def _glyph_loop_supported(renderer_class) -> bool:
+    """Whether ``renderer_class`` draws text through matplotlib 3.11's per-glyph loop, which
+    :func:`_text_caching_renderer` replaces by one that keeps the glyph bitmaps."""
+    import inspect
+
+    method = getattr(renderer_class, "_draw_text_glyphs_and_boxes", None)
+    try:
+        from matplotlib.ft2font import FT2Font, RenderMode  # noqa: F401
+
+        params = list(inspect.signature(method).parameters) if method is not None else []
+    except (ImportError, TypeError, ValueError):
+        return False
+    return (params == ["self", "gc", "x", "y", "angle", "glyphs", "boxes"]
+            and hasattr(FT2Font, "_render_glyph") and hasattr(FT2Font, "_set_transform"))
+
+
 def _text_caching_renderer():
     """An Agg renderer that keeps the glyph images of each text it draws and replays them.
 
@@ -117,8 +134,50 @@ def _text_caching_renderer():
     """
     from matplotlib.backends.backend_agg import RendererAgg
 
+    glyph_loop = _glyph_loop_supported(RendererAgg)
+
     class TextCachingRendererAgg(RendererAgg):
         _max_texts = 4000
+        _max_glyphs = 20000
+
+        if glyph_loop:
+            def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
+                # matplotlib 3.11's glyph loop, with each glyph's bitmap kept by glyph, size, transform
+                # and position within the pixel: a text that changes (a title with the current
+                # value) reuses the bitmaps of the characters it had before, shifted by whole pixels.
+                from matplotlib.backends.backend_agg import get_hinting_flag
+                from matplotlib.ft2font import RenderMode
+
+                cache = self.__dict__.setdefault("_glyph_cache", {})
+                if len(cache) > self._max_glyphs:
+                    cache.clear()
+                cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+                load_flags = get_hinting_flag()
+                antialiased = bool(gc.get_antialiased())
+                draw = self._renderer.draw_text_image
+                for font, size, glyph_index, slant, extend, dx, dy in glyphs:  # dy is upwards
+                    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])
+                              @ [[extend, extend * slant], [0, 1]]).round().astype(int)
+                    px = round(0x40 * (x + dx * cos - dy * sin))
+                    py = round(0x40 * (self.height - y + dx * sin + dy * cos))  # FreeType's y is upwards
+                    key = (font, size, self.dpi, glyph_index, load_flags, antialiased,
+                           tuple(matrix.ravel().tolist()), px & 63, py & 63)
+                    hit = cache.get(key)
+                    if hit is None:
+                        font.set_size(size, self.dpi)
+                        font._set_transform(matrix, [px, py])
+                        bitmap = font._render_glyph(
+                            glyph_index, load_flags, RenderMode.NORMAL if antialiased else RenderMode.MONO)
+                        buffer = np.array(bitmap.buffer, copy=True)
+                        if not antialiased:
+                            buffer *= 0xff
+                        hit = cache[key] = (buffer, bitmap.left - (px >> 6), bitmap.top - (py >> 6))
+                    buffer, left, top = hit
+                    # draw_text_image's y is downwards & the bitmap bottom side.
+                    draw(buffer, left + (px >> 6), int(self.height) - (top + (py >> 6)) + buffer.shape[0],
+                         0, gc)
+                if boxes:
+                    super()._draw_text_glyphs_and_boxes(gc, x, y, angle, (), boxes)
 
         def _get_font_height_metrics(self, prop):
             # Asked by matplotlib >= 3.11 for every line of every text it lays out; the font lookup and
@@ -194,6 +253,65 @@ def _palette_misses(rgb, img) -> float:
     return float(np.mean(np.abs(got - want).max(axis=2) > PALETTE_TOLERANCE))
 
 
+class _DrawRecorder:
+    """Stands in for the canvas's renderer while an artist draws: passes every call on and keeps the
+    drawing calls, with copies of their graphics contexts, paths and transforms, so that
+    :func:`_replay` draws the same primitives again without the artist's own Python (a legend's layout,
+    say). Anything it does not know (a filter, rasterisation) makes the record unusable."""
+
+    _DRAWS = {"draw_path", "draw_markers", "draw_path_collection", "draw_quad_mesh", "draw_image",
+              "draw_gouraud_triangles", "draw_text", "draw_tex", "open_group", "close_group"}
+    _UNSAFE = {"start_filter", "stop_filter", "start_rasterizing", "stop_rasterizing"}
+
+    def __init__(self, renderer):
+        self.__dict__.update(_real=renderer, calls=[], ok=True)
+
+    def _copy(self, value):
+        import copy
+
+        from matplotlib.backend_bases import GraphicsContextBase
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.transforms import Transform
+
+        if isinstance(value, GraphicsContextBase):
+            gc = self._real.new_gc()
+            gc.copy_properties(value)
+            return gc
+        if isinstance(value, Transform):
+            return value.frozen()
+        if isinstance(value, FontProperties):
+            return value.copy()
+        if isinstance(value, np.ndarray):
+            return value.copy()
+        if type(value).__name__ == "Path":
+            return copy.deepcopy(value)
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._copy(v) for v in value)
+        return value
+
+    def __getattr__(self, name):
+        attr = getattr(self._real, name)
+        if name in self._UNSAFE:
+            self.__dict__["ok"] = False
+        if name not in self._DRAWS:
+            return attr
+
+        def call(*args, **kwargs):
+            self.calls.append((name, tuple(self._copy(a) for a in args),
+                               {k: self._copy(v) for k, v in kwargs.items()}))
+            return attr(*args, **kwargs)
+
+        return call
+
+    def __setattr__(self, name, value):
+        setattr(self._real, name, value)
+
+
+def _replay(renderer, calls) -> None:
+    for name, args, kwargs in calls:
+        getattr(renderer, name)(*args, **kwargs)
+
+
 def static_export_enabled() -> bool:
     """Whether displays carry the static export: the environment variable ``STEPCOURSE_STATIC_EXPORT=1``."""
     return os.environ.get(STATIC_EXPORT_ENV, "").strip() not in ("", "0")
@@ -219,6 +337,9 @@ class Explorer:
         the explorer draws everything else once, caches that background and redraws only those
         artists (blitting): an update then costs a few milliseconds. ``update`` may replace members of
         that list, or set ``handles["redraw"] = True`` when it changed anything else (axis limits, say).
+        A ``"static"`` list names members of ``"animated"`` that never change but must be drawn over
+        the moving ones (a legend over moving curves): their drawing calls are recorded once and
+        replayed on the next frames, the same pixels without the artist's layout work.
     result : callable, optional
         ``result(data) -> str``: the current result in words (e.g. "diverges at step 142"), shown as
         text under the controls, read by screen readers (``aria-live``) and added to the alt text.
@@ -262,6 +383,7 @@ class Explorer:
         self.data = self._compute(**self.values)
         self.handles = self._draw(self.figure, self.data)
         self._background = None
+        self._replays = {}
         self._palette = self._palette_background = None
         self._image = None
         self._result_widget = None
@@ -316,9 +438,9 @@ class Explorer:
             self.refresh()
 
     # -- rendering -----------------------------------------------------------------------------
-    def _animated(self) -> list:
+    def _animated(self, key: str = "animated") -> list:
         if isinstance(self.handles, dict):
-            return [a for a in self.handles.get("animated", ()) if a is not None]
+            return [a for a in self.handles.get(key, ()) if a is not None]
         return []
 
     def render(self) -> np.ndarray:
@@ -333,11 +455,22 @@ class Explorer:
             if self._update is not None:
                 self.figure.set_layout_engine("none")
             self._background = canvas.copy_from_bbox(self.figure.bbox) if animated else None
+            self._replays = {}
         else:
             canvas.restore_region(self._background)
+        static = {id(a) for a in self._animated("static")}
+        renderer = canvas.get_renderer()
         for artist in animated:
             artist.set_animated(True)
-            self.figure.draw_artist(artist)
+            if id(artist) not in static:
+                self.figure.draw_artist(artist)
+            elif id(artist) in self._replays:
+                _replay(renderer, self._replays[id(artist)])
+            else:  # drawn through a recorder once, replayed on the next frames
+                recorder = _DrawRecorder(renderer)
+                artist.draw(recorder)
+                if recorder.ok:
+                    self._replays[id(artist)] = recorder.calls
         return np.asarray(canvas.buffer_rgba())
 
     def _pil(self):

@@ -120,10 +120,11 @@ def field_draw(fig, data) -> dict:
     handles = {"level": level, "tangent": tangent, "up": up, "down": down, "dot": dot, "curve": curve,
                "peak": peak, "zeros": zeros, "ax_dir": ax_dir, "title": title,
                # Redrawn each frame in the order of a full draw: gridlines, data, the frame, the legend
-               # on top. The contours and the x axes stay cached.
+               # on top (the same each frame: replayed). The contours and the x axes stay cached.
                "animated": [level, tangent, up, down, dot, *ax.spines.values(), legend,
                             ax_dir.yaxis, zero, curve, peak, zeros, *ax_dir.spines.values(), legend_dir,
-                            title]}
+                            title],
+               "static": [legend, legend_dir]}
     field_update(handles, data)
     # The right panel's y limits follow |grad f|: lay out once for the widest tick labels on the grid.
     norms = np.linalg.norm(s.problem.grad(np.stack(np.meshgrid(s.xs, s.ys), axis=-1)), axis=-1).ravel()
@@ -277,11 +278,12 @@ def fd_draw(fig, data) -> dict:
     title = fig.suptitle("", fontsize="medium")
     handles = {"vline": vline, "mf": mf, "mc": mc, "view": view, "sec_f": sec_f, "sec_c": sec_c,
                "pts": pts, "ax_zoom": ax_zoom, "title": title,
-               # Redrawn each frame in the order of a full draw (data, frame, legend). The right panel's
-               # y limits follow the data, so its y axis and the fixed tangent move too; the error
-               # curves and the x axes stay cached.
+               # Redrawn each frame in the order of a full draw (data, frame, legend; the legends are the
+               # same each frame: replayed). The right panel's y limits follow the data, so its y axis
+               # and the fixed tangent move too; the error curves and the x axes stay cached.
                "animated": [vline, mf, mc, *ax.spines.values(), legend, ax_zoom.yaxis, view, tangent, sec_f,
-                            sec_c, pts, *ax_zoom.spines.values(), legend_zoom, title]}
+                            sec_c, pts, *ax_zoom.spines.values(), legend_zoom, title],
+               "static": [legend, legend_zoom]}
     fd_update(handles, data)
     return handles
 
