@@ -332,12 +332,9 @@ class Optimizer:
                                       for name, b in new_b.items()}
 
     # -- state <-> per-array buffers ------------------------------------------------------------
-    def _names(self):
-        return [f.name for f in fields(self._State) if f.name != "step"]
-
     def _gather(self, keys, per_leaf):
         out = {}
-        for name in self._names():
+        for name in self._buffers:
             values = [b[name] for b in per_leaf]
             if all(v is None for v in values):
                 out[name] = None
@@ -347,7 +344,7 @@ class Optimizer:
 
     def _scatter(self, keys, ps, state):
         buffers = [{} for _ in ps]
-        for name in self._names():
+        for name in self._buffers:
             value = getattr(state, name)
             if value is None:
                 values = [None] * len(ps)
