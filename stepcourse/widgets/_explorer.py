@@ -460,6 +460,8 @@ class Explorer:
             canvas.restore_region(self._background)
         static = {id(a) for a in self._animated("static")}
         renderer = canvas.get_renderer()
+        if self._replays.get("renderer") is not renderer:  # recorded for another size or dpi
+            self._replays = {"renderer": renderer}
         for artist in animated:
             artist.set_animated(True)
             if id(artist) not in static:
