@@ -306,8 +306,8 @@ def main(argv):
         print("\nIn JupyterLab in headless Chromium: keydown on a slider -> the new picture decoded, next frame")
         try:
             browser = measure_browser(list(displays) or names)
-        except RuntimeError as exc:
-            print(f"skipped: {exc}")
+        except Exception as exc:  # no lab extra, no Chromium, a server that did not start: say so
+            print(f"skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}")
         if browser:
             print(f"{'explorer':28s} {'moves':>6s} {'median':>8s} {'p90':>8s} {'max':>8s}")
             for name, t in browser.items():
