@@ -21,6 +21,11 @@ fault it in again on the next step, which can double a step's time; which run it
 else the process allocated, so torch's Adam is also timed alone, in a fresh process. For scale it
 also times ``np.sqrt`` of the parameters: every adaptive method takes one square root per step, which
 alone costs several copies, in torch as here.
+
+Adam and AdamW on large arrays take the fused lane (one compiled loop, stepcourse/_fused.py) when
+numba is installed (``pip install stepcourse[fast]``; the test extras include it): the script says
+which lane ran, and with numba it also times those optimizers on the numpy array lane (rows marked
+``[numpy lane]``), so one run gives the figures with and without the fast extra.
 """
 from __future__ import annotations
 
@@ -66,6 +71,7 @@ CONFIGS = [
     ("AdamW", {"lr": 1e-3}),
 ]
 ADAM = ("Adam", {"lr": 1e-3})
+FUSED_NAMES = ("Adam", "AdamW")                       # the optimizers with a fused lane
 
 
 def label(name, kwargs):
@@ -170,13 +176,35 @@ def small(repeats):
 
 # -- one step on 1e6 parameters ---------------------------------------------------------------------
 
-def large_stepcourse(name, kwargs, x, g):
+def fused_available() -> bool:
+    """Whether Adam and AdamW take the fused lane on N parameters (numba imports)."""
+    from stepcourse import _fused
+    return _fused.AVAILABLE and N > sc.optim._FUSED
+
+
+def lane_note() -> str:
+    from stepcourse import _fused
+    if fused_available():
+        return (f"Adam and AdamW on {N:.0e} parameters: fused lane (numba {_fused.numba.__version__}); "
+                f"rows marked [numpy lane] switch it off")
+    return (f"Adam and AdamW on {N:.0e} parameters: numpy array lane (numba is not installed; "
+            f"pip install stepcourse[fast] for the fused lane)")
+
+
+def large_stepcourse(name, kwargs, x, g, fused=True):
+    """Steps of ``sc.optim``; with ``fused=False`` the fused lane is switched off while it steps."""
+    from stepcourse import _fused
     opt = getattr(sc.optim, name)(**kwargs)
     box = [x, opt.init(x)]
 
     def run(n):
-        for _ in range(n):
-            box[0], box[1] = opt.step(box[0], g, box[1])
+        saved = _fused.AVAILABLE
+        _fused.AVAILABLE = saved and fused
+        try:
+            for _ in range(n):
+                box[0], box[1] = opt.step(box[0], g, box[1])
+        finally:
+            _fused.AVAILABLE = saved
     return run
 
 
@@ -217,6 +245,7 @@ def large(repeats):
     else:
         print(f"torch is not installed: no torch column. numpy {np.__version__}, {N:.0e} float64 "
               f"parameters, best of {repeats} x {STEPS} steps")
+    print(lane_note())
     t = interleaved_best({"copy": large_copy(x), "sqrt": large_sqrt(x)}, repeats, STEPS)
     print(f"np.copy {t['copy'] * 1e3:.2f} ms; np.sqrt (into a preallocated array) {t['sqrt'] * 1e3:.2f} ms "
           f"= {t['sqrt'] / t['copy']:.1f} copies")
@@ -225,30 +254,45 @@ def large(repeats):
         header += f" {'torch':>9s} {'torch/copy':>10s} {'sc/torch':>8s}"
     header += "  page faults per step (sc" + (", torch)" if torch is not None else ")")
     print(header)
-    adam = None
+    adam = numpy_adam = None
+    fused = fused_available()
     for name, kwargs in CONFIGS:
-        runs = {"sc": large_stepcourse(name, kwargs, x, g), "copy": large_copy(x)}
-        if torch is not None:
-            runs["torch"] = large_torch(name, kwargs, x, g)
-        faults = {}
-        t = interleaved_best(runs, repeats, STEPS, faults)
-        line = (f"{label(name, kwargs):46s} {t['sc'] * 1e3:8.2f} ms {t['copy'] * 1e3:6.2f} ms "
-                f"{t['sc'] / t['copy']:7.1f}x")
-        if torch is not None:
-            line += f" {t['torch'] * 1e3:6.2f} ms {t['torch'] / t['copy']:9.1f}x {t['sc'] / t['torch']:7.2f}x"
-        line += f"  {faults['sc']:.0f}" + (f", {faults['torch']:.0f}" if torch is not None else "")
-        print(line)
-        if (name, kwargs) == ADAM:
-            adam = t
+        lanes = [True, False] if fused and name in FUSED_NAMES else [True]
+        for use_fused in lanes:
+            runs = {"sc": large_stepcourse(name, kwargs, x, g, use_fused), "copy": large_copy(x)}
+            if torch is not None:
+                runs["torch"] = large_torch(name, kwargs, x, g)
+            faults = {}
+            t = interleaved_best(runs, repeats, STEPS, faults)
+            what = label(name, kwargs) + ("" if use_fused else " [numpy lane]")
+            line = f"{what:46s} {t['sc'] * 1e3:8.2f} ms {t['copy'] * 1e3:6.2f} ms {t['sc'] / t['copy']:7.1f}x"
+            if torch is not None:
+                line += (f" {t['torch'] * 1e3:6.2f} ms {t['torch'] / t['copy']:9.1f}x "
+                         f"{t['sc'] / t['torch']:7.2f}x")
+            line += f"  {faults['sc']:.0f}" + (f", {faults['torch']:.0f}" if torch is not None else "")
+            print(line)
+            if (name, kwargs) == ADAM:
+                if use_fused:
+                    adam = t
+                else:
+                    numpy_adam = t
     floor = 7 * adam["copy"]
     ratio = adam["sc"] / floor
-    print(f"goal: Adam on {N:.0e} parameters <= {FLOOR_GOAL:.0f}x the memory-bandwidth floor of 7 array "
-          f"copies: {adam['sc'] * 1e3:.2f} ms / {floor * 1e3:.2f} ms = {ratio:.2f}x "
+    which = "fused lane" if fused else "numpy array lane"
+    print(f"goal: Adam on {N:.0e} parameters ({which}) <= {FLOOR_GOAL:.0f}x the memory-bandwidth floor of 7 "
+          f"array copies: {adam['sc'] * 1e3:.2f} ms / {floor * 1e3:.2f} ms = {ratio:.2f}x "
           f"{verdict(ratio <= FLOOR_GOAL)}")
+    if numpy_adam is not None:
+        print(f"      without the fast extra (numpy array lane): {numpy_adam['sc'] * 1e3:.2f} ms = "
+              f"{numpy_adam['sc'] / (7 * numpy_adam['copy']):.2f}x the floor")
     if torch is not None:
         ratio = adam["sc"] / adam["torch"]
-        print(f"goal: Adam on {N:.0e} parameters <= torch.optim.Adam (1 thread): {adam['sc'] * 1e3:.2f} ms / "
-              f"{adam['torch'] * 1e3:.2f} ms = {ratio:.2f}x {verdict(ratio <= 1.0)}")
+        print(f"goal: Adam on {N:.0e} parameters ({which}) <= torch.optim.Adam (1 thread): "
+              f"{adam['sc'] * 1e3:.2f} ms / {adam['torch'] * 1e3:.2f} ms = {ratio:.2f}x "
+              f"{verdict(ratio <= 1.0)}")
+        if numpy_adam is not None:
+            print(f"      without the fast extra (numpy array lane): {numpy_adam['sc'] * 1e3:.2f} ms / "
+                  f"{numpy_adam['torch'] * 1e3:.2f} ms = {numpy_adam['sc'] / numpy_adam['torch']:.2f}x")
         alone = torch_alone(repeats)
         print(f"      torch.optim.Adam alone in a fresh process: {alone * 1e3:.2f} ms per step "
               f"(stepcourse / that = {adam['sc'] / alone:.2f}x)")

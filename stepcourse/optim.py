@@ -144,8 +144,24 @@ class AdamState(_State):
 #   input is read, and each output written, once from memory. Every operation writes into a fresh
 #   output or a scratch block (``out=``), never into the caller's arrays.
 # tests/test_optim_properties.py checks that the two lanes agree bit for bit.
+# - the fused lane, optional: Adam and AdamW on more than _FUSED entries, when numba can be imported
+#   (the "fast" extra), as one compiled loop over the entries (stepcourse._fused) with the array
+#   lane's operations in its order; tests/test_fused.py checks that it agrees bit for bit too.
 _SMALL = 12
 _BLOCK = 65536
+_FUSED = 65536
+
+
+def _fused_adam(*arrays):
+    """:func:`stepcourse._fused.adam` if it can update ``arrays`` (numba is installed and each array
+    is C-contiguous float64, or None), else None. Imported on first use: numba takes a moment."""
+    from ._fused import AVAILABLE, adam
+    if not AVAILABLE:
+        return None
+    for a in arrays:
+        if a is not None and not (a.dtype == _F64 and a.flags.c_contiguous):
+            return None
+    return adam
 
 
 def _as_list(a: np.ndarray) -> list:
@@ -905,6 +921,12 @@ class Adam(Optimizer):
         shrink, neg_step_size, bias_correction2_sqrt = self._constants(lr, step)
         decay = 0 if self._decoupled else self.weight_decay
         maximize, eps, w, c = self.maximize, self.eps, 1 - beta1, 1 - beta2
+        fused = _fused_adam(p, g, m, v, vmax) if p.size > _FUSED else None
+        if fused is not None:
+            new_p, new_m, new_v, new_max = fused(p, g, m, v, vmax, shrink, decay, maximize, abs(w) < 0.5,
+                                                 w, 1.0 - w, beta2, c, neg_step_size,
+                                                 bias_correction2_sqrt, eps)
+            return new_p, {"exp_avg": new_m, "exp_avg_sq": new_v, "max_exp_avg_sq": new_max}
         new_m, new_v = np.empty(p.shape), np.empty(p.shape)
         new_max = np.empty(p.shape) if self.amsgrad else None
         tmp, gtmp = _scratch(p), _scratch(p, maximize or decay != 0)

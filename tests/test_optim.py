@@ -89,14 +89,26 @@ def compared_steps(name, horizon, steps):
     return steps
 
 
-@pytest.mark.parametrize("which", ["scalar", "array"])
-@pytest.mark.parametrize("i", range(len(CASES)), ids=[c["name"] for c in CASES])
+# Adam and AdamW have a third lane, fused (with numba): these cases are replayed through it too.
+LANE_CASES = [(which, i) for i, case in enumerate(CASES)
+              for which in ("scalar", "array") + (("fused",) if case["opt"] in ("Adam", "AdamW") else ())]
+
+
+@pytest.mark.parametrize("which, i", LANE_CASES, ids=[f"{w}-{CASES[i]['name']}" for w, i in LANE_CASES])
 def test_trajectory_matches_torch_fixture(i, which, monkeypatch):
     # The fixtures' parameters are small, so they take the scalar lane; "array" sends them through the
-    # numpy lane instead, in blocks of 3 entries.
+    # numpy lane instead, in blocks of 3 entries, and "fused" through the compiled loop of
+    # stepcourse._fused (skipped without numba).
     if which == "array":
         monkeypatch.setattr(optim, "_SMALL", -1)
         monkeypatch.setattr(optim, "_BLOCK", 3)
+    if which == "fused":
+        pytest.importorskip("numba")
+        monkeypatch.setattr(optim, "_SMALL", -1)
+        monkeypatch.setattr(optim, "_FUSED", -1)
+        from stepcourse import _fused
+        calls = []
+        monkeypatch.setattr(_fused, "adam", lambda *a, _adam=_fused.adam: calls.append(1) or _adam(*a))
     case = CASES[i]
     expected = DATA[f"traj_{i}"]
     n = compared_steps(case["name"], int(DATA["horizons"][i]), case["steps"])
@@ -106,6 +118,8 @@ def test_trajectory_matches_torch_fixture(i, which, monkeypatch):
     assert err <= TOL, f"{case['name']}: max |sc - torch| = {err:.3g} over {n} steps"
     # The case means something: the iterates moved.
     assert np.max(np.abs(expected[n] - expected[0])) > 1e-2
+    if which == "fused":
+        assert len(calls) == case["steps"] * (2 if case["problem"] == "dict" else 1)
 
 
 def test_fixture_grid_covers_every_option():
