@@ -18,7 +18,7 @@ IN_CI = bool(os.environ.get("CI"))
 
 # Modules of the [test] extra that some tests import with importorskip.
 TEST_EXTRA_MODULES = ["sklearn", "hypothesis", "playwright.sync_api", "axe_playwright_python", "jupyterlab",
-                      "jupyterlab_myst", "nbclient", "nbformat"]
+                      "jupyterlab_myst", "nbclient", "nbformat", "numba"]
 
 
 @pytest.mark.skipif(not IN_CI, reason="only CI promises every optional tool")
