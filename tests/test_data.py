@@ -59,6 +59,23 @@ def test_real_datasets_load_without_download():
     assert bc.X.max(axis=0).max() / bc.X.max(axis=0).min() > 1e4  # very different feature scales
 
 
+def test_raw_diabetes_is_scikit_learns_without_importing_it():
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_diabetes
+
+    ref = load_diabetes(scaled=False)
+    diab = sc.data.diabetes()
+    assert np.array_equal(diab.X, ref.data) and np.array_equal(diab.y, ref.target)
+    assert diab.feature_names == tuple(ref.feature_names)
+    # what makes the batch-size explorer display quickly: the data without the import of scikit-learn
+    probe = ("import sys, stepcourse as sc; sc.data.diabetes(); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_diabetes_pair_standardizes_two_named_columns():
     X, y, names = sc.data.diabetes_pair()
     assert X.shape == (442, 2) and names == ("bmi", "s5")
