@@ -297,6 +297,7 @@ def schedule_draw(fig, data) -> dict:
     # legends on top. The ticks and grids stay cached.
     h["animated"] = [h_ref_lr, h_lr, h_threshold, *ax_lr.spines.values(), legend_lr,
                      h_ref, h_run, h_floor, *ax_loss.spines.values(), legend_loss, h["title"]]
+    h["static"] = [legend_lr, legend_loss]   # fixed labels: their drawing is recorded once and replayed
     schedule_update(h, data)
     return h
 

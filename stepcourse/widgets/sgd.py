@@ -284,6 +284,7 @@ def batch_draw(fig, data) -> dict:
     # Redrawn each frame in the order of a full draw (data, frame, legend); contours and ticks stay cached.
     h["animated"] = [sgd_path, gd_path, *ax.spines.values(), legend,
                      sgd_loss, gd_loss, floor, *ax_loss.spines.values(), legend_loss, h["title"]]
+    h["static"] = [legend, legend_loss]   # fixed labels: their drawing is recorded once and replayed
     batch_update(h, data)
     return h
 
