@@ -270,22 +270,24 @@ _DIABETES_DESCRIPTION = ("Diabetes (Efron et al. 2004, via scikit-learn): 442 pa
                          "progression one year after baseline.")
 
 
-def _diabetes_files():
-    """The raw features and the target from scikit-learn's data files, read as ``load_diabetes`` does."""
+def _sklearn_data_file(name: str, **loadtxt) -> np.ndarray:
+    """One of scikit-learn's bundled data files (``sklearn/datasets/data/<name>``, gzipped CSV), read
+    as its loaders read it, without importing scikit-learn (an import of a second and more)."""
     import gzip
     import importlib.util
     from pathlib import Path
 
     spec = importlib.util.find_spec("sklearn")          # finds the package without importing it
     if spec is None or not spec.submodule_search_locations:
-        raise ImportError("the diabetes data comes with scikit-learn: pip install scikit-learn")
-    folder = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data"
+        raise ImportError("this data comes with scikit-learn: pip install scikit-learn")
+    path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / name
+    with gzip.open(path, mode="rt", encoding="utf-8") as fh:
+        return np.loadtxt(fh, **loadtxt)
 
-    def read(name):
-        with gzip.open(folder / name, mode="rt", encoding="utf-8") as fh:
-            return np.loadtxt(fh)
 
-    return read("diabetes_data_raw.csv.gz"), read("diabetes_target.csv.gz")
+def _diabetes_files():
+    """The raw features and the target, as ``load_diabetes(scaled=False)`` reads them."""
+    return _sklearn_data_file("diabetes_data_raw.csv.gz"), _sklearn_data_file("diabetes_target.csv.gz")
 
 
 def diabetes_pair(features=("bmi", "s5")):
@@ -610,9 +612,9 @@ from functools import lru_cache as _lru_cache  # noqa: E402
 
 @_lru_cache(maxsize=4)
 def _digits_rows(n: int, seed: int):
-    from sklearn.datasets import load_digits   # bundled with scikit-learn: no download
-
-    X, y = load_digits(return_X_y=True)
+    # scikit-learn's digits file, read as load_digits reads it: 64 pixels and the label per row
+    table = _sklearn_data_file("digits.csv.gz", delimiter=",")
+    X, y = table[:, :-1], table[:, -1].astype(int)
     rows = np.random.default_rng(seed).permutation(len(X))[:n]
     X = X.astype(float)
     std = X.std(axis=0)

@@ -59,7 +59,7 @@ def test_real_datasets_load_without_download():
     assert bc.X.max(axis=0).max() / bc.X.max(axis=0).min() > 1e4  # very different feature scales
 
 
-def test_raw_diabetes_is_scikit_learns_without_importing_it():
+def test_raw_diabetes_is_scikit_learns_and_neither_imports_it():
     import subprocess
     import sys
 
@@ -70,10 +70,23 @@ def test_raw_diabetes_is_scikit_learns_without_importing_it():
     assert np.array_equal(diab.X, ref.data) and np.array_equal(diab.y, ref.target)
     assert diab.feature_names == tuple(ref.feature_names)
     # what makes the batch-size explorer display quickly: the data without the import of scikit-learn
-    probe = ("import sys, stepcourse as sc; sc.data.diabetes(); "
+    probe = ("import sys, stepcourse as sc; sc.data.diabetes(); sc.data.digits_batch(); "
              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_digits_are_scikit_learns():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    table = sc.data._sklearn_data_file("digits.csv.gz", delimiter=",")
+    assert np.array_equal(table[:, :-1], X) and np.array_equal(table[:, -1].astype(int), y)
+    rows = np.random.default_rng(3).permutation(len(X))[:50]
+    std = X.std(axis=0)
+    expected = ((X - X.mean(axis=0)) / np.where(std > 0, std, 1.0))[rows]
+    got_X, got_y = sc.data.digits_batch(50, seed=3)
+    assert np.array_equal(got_X, expected) and np.array_equal(got_y, y[rows])
 
 
 def test_diabetes_pair_standardizes_two_named_columns():
