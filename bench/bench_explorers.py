@@ -151,7 +151,10 @@ _KEY_TO_PICTURE = """() => {
     new MutationObserver(() => {
       const t0 = window.__scT0;
       img.decode().catch(() => null).then(() => requestAnimationFrame(() => {
-        if (t0 !== null && window.__scT1 === null) window.__scT1 = performance.now() - t0;
+        if (t0 !== null && window.__scT1 === null) {
+          window.__scT1 = performance.now() - t0;
+          if (window.__scDone) window.__scDone(window.__scT1);
+        }
       }));
     }).observe(img, {attributes: true, attributeFilter: ['src']});
   };
@@ -159,6 +162,11 @@ _KEY_TO_PICTURE = """() => {
   new MutationObserver(() => document.querySelectorAll('.sc-live img').forEach(watch))
     .observe(document.body, {childList: true, subtree: true});
 }"""
+
+_PICTURE_OR_NOTHING = """() => window.__scT1 !== null ? window.__scT1 : new Promise((resolve) => {
+  const timer = setTimeout(() => { window.__scDone = null; resolve(null); }, 3000);
+  window.__scDone = (t) => { clearTimeout(timer); window.__scDone = null; resolve(t); };
+})"""
 
 _KERNEL_IDLE = """() => {
   const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -231,13 +239,12 @@ def measure_browser(names, moves: int = 12) -> dict:
                         for key in ["ArrowRight"] * moves + ["ArrowLeft"] * moves:
                             page.evaluate("() => { window.__scT0 = null; window.__scT1 = null; }")
                             handle.press(key)
-                            try:
-                                page.wait_for_function("() => window.__scT1 !== null", timeout=3000,
-                                                       polling=5)
-                            except Exception:  # the same picture: nothing to time
-                                continue
-                            times.append(page.evaluate("() => window.__scT1"))
+                            # Wait in the page for the picture (no polling from here, which would keep the
+                            # page's main thread busy while it is timed); 3 s without one: the same picture.
+                            took = page.evaluate(_PICTURE_OR_NOTHING)
                             page.wait_for_function(_KERNEL_IDLE)
+                            if took is not None:
+                                times.append(took)
                     out[name] = np.array(times)
             finally:
                 browser.close()
