@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import Spec, Wrong, call, exercise, expect_array, expect_close, expect_number, expect_pair
+from ._core import (Spec, Wrong, call, exercise, expect_array, expect_close, expect_number, expect_pair,
+                    expect_steps)
 
 CHAPTER = "vanishing_gradients"
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
@@ -157,8 +158,6 @@ class LeakyHe(Spec):
 
 
 # --- Clipping as an accelerator -------------------------------------------------------------
-
-from ._core import expect_steps  # noqa: E402
 
 
 @exercise("vanishing-clipped-steps", points=1, title="How long does clipping stay active?")
