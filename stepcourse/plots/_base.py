@@ -1,0 +1,171 @@
+"""The figure, the palette and the :class:`Drawn` every plot function returns."""
+from __future__ import annotations
+
+import io
+import math
+from typing import Iterable, Mapping, Optional
+
+import numpy as np
+
+__all__ = ["PALETTE", "COLUMN_WIDTH", "COLUMN_PX", "MIN_FONT_PT", "ROW_HEIGHT", "Drawn", "color", "subplots",
+           "new_axes", "text_px"]
+
+#: Okabe & Ito (2008): colour-blind-safe qualitative palette (black last, for reference lines).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+#: Width of a figure that fills the book's column, in inches (shown at 100 CSS px per inch).
+COLUMN_WIDTH = 7.0
+#: Width of the book's text column in CSS pixels.
+COLUMN_PX = 700
+#: Smallest font size used in a figure, in points: on a 7-inch figure shown 700 px wide, 6.5 pt is 9 px.
+MIN_FONT_PT = 6.5
+#: Height of one row of panels, in inches, for one panel and for two side by side.
+ROW_HEIGHT = {1: 3.9, 2: 3.1}
+
+
+def color(i: int) -> str:
+    """The ``i``-th palette colour (cycling)."""
+    return PALETTE[i % len(PALETTE)]
+
+
+class Drawn(dict):
+    """What a plot function drew: a dict of name -> artist (or list of artists), plus ``.ax``.
+
+    ``.figure`` is the figure drawn on. When the plot function made that figure itself (no ``ax`` was
+    given) the Drawn shows it as a picture in a notebook; otherwise the caller's figure is shown the
+    usual way and the Drawn stays out of the output.
+    """
+
+    def __init__(self, ax, artists=None, *, owns_figure: bool = False):
+        super().__init__(artists or {})
+        self.ax = ax
+        self.figure = ax.figure if ax is not None else None
+        self.owns_figure = owns_figure
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if not self.owns_figure or self.figure is None:
+            return {"text/plain": ""}
+        out = io.BytesIO()
+        # 2x of the 100 CSS px per inch it is shown at: sharp on high-density screens
+        self.figure.savefig(out, format="png", dpi=200)
+        w, h = self.figure.get_size_inches() * 100
+        return ({"image/png": out.getvalue(), "text/plain": f"<Figure {w:.0f}x{h:.0f} px>"},
+                {"image/png": {"width": int(round(w)), "height": int(round(h))}})
+
+    def __repr__(self) -> str:
+        return f"Drawn({', '.join(self)})"
+
+
+def _figure(width: float, height: float, pyplot: bool):
+    if pyplot:
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=(width, height), layout="constrained")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def subplots(panels: int = 1, *, height: Optional[float] = None, width: float = COLUMN_WIDTH,
+             width_ratios=None, sharex: bool = False, sharey: bool = False, pyplot: bool = True):
+    """A figure sized for the book's column, with ``panels`` axes: at most two side by side.
+
+    Parameters
+    ----------
+    panels : int
+        Number of axes. One or two fill one row; more stack in rows of two (an odd last one spans
+        the row).
+    height : float, optional
+        Height of one row of panels in inches (default :data:`ROW_HEIGHT`).
+    width : float
+        Width of the figure in inches; at most :data:`COLUMN_WIDTH` keeps the text readable.
+    width_ratios : pair of floats, optional
+        Relative widths of the two columns.
+    sharex, sharey : bool
+        Share the x (y) axis between panels.
+    pyplot : bool
+        Register the figure with pyplot (default), so a notebook shows it at the end of the cell like
+        ``plt.subplots``; ``False`` gives a figure that only shows when displayed.
+
+    Returns
+    -------
+    (fig, axes)
+        ``axes`` is one Axes for ``panels=1``, otherwise a flat array of Axes in reading order.
+
+    >>> fig, (left, right) = subplots(2, pyplot=False)
+    >>> tuple(fig.get_size_inches()) == (COLUMN_WIDTH, ROW_HEIGHT[2])
+    True
+    """
+    if isinstance(panels, bool) or not isinstance(panels, (int, np.integer)) or panels < 1:
+        raise ValueError(f"panels must be an integer >= 1; got {panels!r}")
+    if not (isinstance(width, (int, float)) and 0 < width <= COLUMN_WIDTH):
+        raise ValueError(f"width must be a number in (0, {COLUMN_WIDTH}] inches (the book's column); got {width!r}")
+    if height is not None and not (isinstance(height, (int, float)) and height > 0):
+        raise ValueError(f"height must be a positive number of inches; got {height!r}")
+    ncols = 1 if panels == 1 else 2
+    nrows = math.ceil(panels / 2) if panels > 1 else 1
+    row = ROW_HEIGHT[ncols] if height is None else float(height)
+    fig = _figure(width, row * nrows, pyplot)
+    if panels == 1:
+        return fig, fig.add_subplot()
+    grid = fig.add_gridspec(nrows, ncols, width_ratios=width_ratios)
+    axes = []
+    for k in range(panels):
+        r, c = divmod(k, 2)
+        spec = grid[r, :] if (k == panels - 1 and panels % 2) else grid[r, c]
+        share = {}
+        if axes and sharex:
+            share["sharex"] = axes[0]
+        if axes and sharey:
+            share["sharey"] = axes[0]
+        axes.append(fig.add_subplot(spec, **share))
+    return fig, np.array(axes, dtype=object)
+
+
+def new_axes(ax=None, figsize=None):
+    """Return ``ax``, or a fresh Axes on a new column-wide Figure not registered with pyplot."""
+    if ax is not None:
+        return ax
+    fig = _figure(*(figsize or (COLUMN_WIDTH, ROW_HEIGHT[1])), pyplot=False)
+    return fig.add_subplot()
+
+
+def _drawn(ax, made: bool, artists) -> Drawn:
+    return Drawn(ax, artists, owns_figure=made)
+
+
+def text_px(fig, width_px: Optional[float] = None) -> float:
+    """The smallest text of ``fig`` in CSS pixels when the figure is shown ``width_px`` wide.
+
+    By default the figure is shown as the book shows it: 100 CSS px per inch, at most :data:`COLUMN_PX`.
+
+    Counts every visible text artist (tick labels, axis labels, titles, legends, annotations).
+
+    >>> fig, ax = subplots(pyplot=False)
+    >>> _ = ax.set_title("title"); _ = ax.plot([0, 1], label="a"); _ = ax.legend(fontsize="small")
+    >>> round(text_px(fig), 1)
+    11.6
+    """
+    from matplotlib.text import Text
+
+    sizes = [t.get_fontsize() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    if not sizes:
+        return math.inf
+    width_in = float(fig.get_size_inches()[0])
+    if width_px is None:
+        width_px = min(COLUMN_PX, 100.0 * width_in)
+    return min(sizes) * float(width_px) / (72.0 * width_in)
+
+
+def _labelled(traces, labels):
+    if traces is None:
+        return []
+    if isinstance(traces, Mapping):
+        return list(traces.items())
+    if hasattr(traces, "xs"):
+        traces = [traces]
+    traces = list(traces)
+    labels = list(labels) if labels is not None else [tr.optimizer for tr in traces]
+    if len(labels) != len(traces):
+        raise ValueError(f"got {len(labels)} labels for {len(traces)} traces")
+    return list(zip(labels, traces))
