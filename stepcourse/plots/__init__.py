@@ -17,11 +17,18 @@ and :func:`text_px` says how large a figure's smallest text is on screen.
 Called without ``ax``, a plot function draws on a new figure of its own (not registered with pyplot)
 and the :class:`Drawn` it returns shows that figure when it is the last value of a notebook cell.
 """
-from . import _base, curves, flow, race, surfaces
+from . import _base, batches, boosting, curves, depth, flow, gradients, learning_rates, momentum, race, surfaces, theory
 from ._base import *  # noqa: F401,F403
+from .batches import *  # noqa: F401,F403
+from .boosting import *  # noqa: F401,F403
 from .curves import *  # noqa: F401,F403
+from .depth import *  # noqa: F401,F403
 from .flow import *  # noqa: F401,F403
+from .gradients import *  # noqa: F401,F403
+from .learning_rates import *  # noqa: F401,F403
+from .momentum import *  # noqa: F401,F403
 from .race import *  # noqa: F401,F403
 from .surfaces import *  # noqa: F401,F403
+from .theory import *  # noqa: F401,F403
 
-__all__ = [*_base.__all__, *surfaces.__all__, *curves.__all__, *flow.__all__, *race.__all__]
+__all__ = [name for module in (_base, batches, boosting, curves, depth, flow, gradients, learning_rates, momentum, race, surfaces, theory) for name in module.__all__]
