@@ -33,6 +33,7 @@ import numpy as np
 
 from .. import plots
 from ._controls import Choice, Slider, Toggle, format_value
+from ._frames import FrameEncoder
 
 __all__ = ["Slider", "Choice", "Toggle", "Explorer", "fit_layout", "STATIC_EXPORT_ENV", "static_export_enabled"]
 
@@ -235,24 +236,6 @@ def _canvas_class():
     return ExplorerCanvas
 
 
-#: The live picture's palette is made anew when more than this fraction of a frame's pixels ...
-PALETTE_MISS = 5e-4
-#: ... differ from their palette colour by more than this much in a channel (of 255).
-PALETTE_TOLERANCE = 24
-
-
-def _palette_misses(rgb, img) -> float:
-    """The fraction of pixels (every fourth row and column) that palette image ``img`` shows more than
-    :data:`PALETTE_TOLERANCE` away from ``rgb`` in some channel."""
-    from PIL import Image
-
-    size = (max(1, rgb.width // 4), max(1, rgb.height // 4))  # the same pixels of both
-    want = np.asarray(rgb.resize(size, Image.Resampling.NEAREST), dtype=np.int16)
-    palette = np.asarray(img.getpalette()[:768], dtype=np.int16).reshape(-1, 3)
-    got = palette[np.asarray(img.resize(size, Image.Resampling.NEAREST))]
-    return float(np.mean(np.abs(got - want).max(axis=2) > PALETTE_TOLERANCE))
-
-
 class _DrawRecorder:
     """Stands in for the canvas's renderer while an artist draws: passes every call on and keeps the
     drawing calls, with copies of their graphics contexts, paths and transforms, so that
@@ -384,7 +367,7 @@ class Explorer:
         self.handles = self._draw(self.figure, self.data)
         self._background = None
         self._replays = {}
-        self._palette = self._palette_background = None
+        self._frames = FrameEncoder()
         self._image = None
         self._result_widget = None
         self._widget = None
@@ -483,29 +466,10 @@ class Explorer:
         return Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
 
     def png(self) -> bytes:
-        """The figure as PNG bytes at twice the display size: a 255-colour palette, fast compression.
-        This is what the live view sends on every change.
-
-        The palette (a fast octree) is made for the first picture and kept: mapping a frame onto a
-        known palette costs a fifth of making a new one. A frame that the kept palette would show
-        badly (new colours: more than :data:`PALETTE_MISS` of its pixels off by more than
-        :data:`PALETTE_TOLERANCE` in a channel, judged on every fourth row and column) gets a new
-        palette, as does a full redraw.
-        """
-        from PIL import Image
-
-        rgb = self._pil().convert("RGB")
-        img = None
-        if self._palette is not None and self._background is self._palette_background:
-            img = rgb.quantize(palette=self._palette, dither=Image.Dither.NONE)
-            if _palette_misses(rgb, img) > PALETTE_MISS:
-                img = None
-        if img is None:
-            img = rgb.quantize(colors=255, method=Image.Quantize.FASTOCTREE)
-            self._palette, self._palette_background = img, self._background
-        out = io.BytesIO()
-        img.save(out, format="PNG", compress_level=1)
-        return out.getvalue()
+        """The figure as PNG bytes at twice the display size, in a 255-colour palette kept between frames
+        (see :class:`~stepcourse.widgets._frames.FrameEncoder`). This is what the live view sends on
+        every change."""
+        return self._frames.png(self.render(), key=self._background)
 
     def frame_png(self, width: int, colors: int = 96) -> bytes:
         """The figure as a small PNG ``width`` device pixels wide, in a palette of ``colors`` colours."""
