@@ -469,7 +469,7 @@ class Explorer:
         """The figure as PNG bytes at twice the display size, in a 255-colour palette kept between frames
         (see :class:`~stepcourse.widgets._frames.FrameEncoder`). This is what the live view sends on
         every change."""
-        return self._frames.png(self.render(), key=self._background)
+        return self._frames.png(self.render())
 
     def frame_png(self, width: int, colors: int = 96) -> bytes:
         """The figure as a small PNG ``width`` device pixels wide, in a palette of ``colors`` colours."""

@@ -41,22 +41,22 @@ _LAST_BLOCK = zlib.compressobj(1, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # an
 class FrameEncoder:
     """PNG bytes of successive RGBA frames of one figure, in a 255-colour palette kept between frames.
 
-    ``key`` names what the palette was made for (the explorer's blit background): a frame with another
-    key gets a new palette, as does a frame with more than :data:`PALETTE_MISS` of its pixels more than
-    :data:`PALETTE_TOLERANCE` off their palette colour.
+    The palette is made from the first frame and kept while it fits: a frame with more than
+    :data:`PALETTE_MISS` of its pixels more than :data:`PALETTE_TOLERANCE` off their palette colour (new
+    colours: another surface, say) gets a new one. A full redraw of the figure keeps the palette too
+    when it fits; only its changed pixels are mapped, like any frame's.
 
     >>> enc = FrameEncoder()
     >>> frame = np.full((4, 6, 4), 255, np.uint8)
     >>> frame[0, 0, :3] = (0, 114, 178)                # a blue dot on white
-    >>> first = enc.png(frame, key="background")
+    >>> first = enc.png(frame)
     >>> frame[0, 0, :3], frame[2, 3, :3] = 255, (0, 114, 178)   # the dot moves: no new colour
-    >>> second = enc.png(frame, key="background")
+    >>> second = enc.png(frame)
     >>> enc.palettes_made, decode(second)[2, 3].tolist()
     (1, [0, 114, 178])
     """
 
     def __init__(self):
-        self._key = None
         self._palette = None       # a 'P' image holding the palette, for Pillow's mapping
         self._palette_rgb = None   # (256, 3) int16
         self._frame = None         # (H, W) uint32 view copy of the last RGBA frame
@@ -110,8 +110,8 @@ class FrameEncoder:
             self._off.reshape(-1)[changed] = self._far(new, pixels.view(np.uint8).reshape(-1, 4))
         return np.count_nonzero(self._off) <= PALETTE_MISS * self._off.size
 
-    def png(self, rgba: np.ndarray, key=None) -> bytes:
-        """The PNG of ``rgba`` (an H x W x 4 uint8 array), drawn for ``key``."""
+    def png(self, rgba: np.ndarray) -> bytes:
+        """The PNG of ``rgba``, an H x W x 4 array of uint8."""
         from PIL import Image
 
         rgba = np.asarray(rgba)
@@ -119,11 +119,10 @@ class FrameEncoder:
             raise ValueError(f"a frame is an H x W x 4 array of uint8; got {rgba.shape} {rgba.dtype}")
         h, w = rgba.shape[:2]
         frame = np.ascontiguousarray(rgba).view(np.uint32).reshape(h, w)
-        fits = (self._palette is not None and key is self._key and self._frame is not None
+        fits = (self._palette is not None and self._frame is not None
                 and self._frame.shape == frame.shape and self._map_changed(rgba, frame))
         if not fits:
             self._new_palette(rgba)
-            self._key = key
         self._frame = frame.copy()
         return self._encode(w, h)
 
