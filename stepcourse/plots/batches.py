@@ -8,23 +8,9 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from ._base import _drawn, color, new_axes
-from .curves import _style
+from ._base import _drawn, _positive, _style, _vector, color, new_axes
 
 __all__: list = ["batch_noise", "noise_floors", "noise_scales", "batch_rates"]
-
-
-def _vector(value, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array; got shape {arr.shape}")
-    return arr
-
-
-def _positive(y) -> np.ndarray:
-    """``y`` with values <= 0 left out (NaN): a log axis has no zero."""
-    y = np.asarray(y, dtype=float)
-    return np.where(y > 0, y, np.nan)
 
 
 def batch_noise(results, ax=None):

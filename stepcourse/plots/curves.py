@@ -5,7 +5,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._base import _drawn, _labelled, color, new_axes, subplots
+from ._base import _drawn, _labelled, _style, color, new_axes, subplots
 
 __all__ = ["loss_curves", "range_test", "schedule_curves"]
 
@@ -102,55 +102,6 @@ def schedule_curves(schedules, steps: int, ax=None, *, log: bool = False, title=
 __all__ += ["lines", "reference", "span", "points", "band"]
 
 _SCALES = {None: (), "": (), "x": ("x",), "y": ("y",), "xy": ("x", "y")}
-
-
-_LINESTYLES = ("--", "-.", "-", ":")
-_MARKERS = "o.xs^v<>dD*+phH|_"
-_COLOURS = "bgrcmykw"
-
-
-def _format(fmt: str):
-    """(linestyle, marker, colour) of a matplotlib format string such as ``"k--"``, ``"o"`` or ``"-o"``."""
-    linestyle = marker = colour = None
-    rest = fmt
-    while rest:
-        ls = next((ls for ls in _LINESTYLES if rest.startswith(ls)), None)
-        if ls is not None and linestyle is None:
-            linestyle, rest = ls, rest[len(ls):]
-        elif rest[0] in _MARKERS and marker is None:
-            marker, rest = rest[0], rest[1:]
-        elif rest[0] in _COLOURS and colour is None:
-            colour, rest = rest[0], rest[1:]
-        else:
-            raise ValueError(f"cannot read the format string {fmt!r}: use a line style (-, --, -., :), "
-                             f"a marker ({_MARKERS}) and at most one colour letter ({_COLOURS})")
-    return linestyle, marker, colour
-
-
-def _style(style, i: int, base: dict) -> dict:
-    """Line2D keywords for series ``i``: palette colour ``i``, then ``base``, then the caller's ``style``
-    (a dict of keywords, a format string such as ``"--"`` or ``"o"``, or a palette index)."""
-    out = {"color": color(i), **base}
-    if style is None:
-        return out
-    if isinstance(style, str):
-        linestyle, marker, fmt_color = _format(style)
-        out["linestyle"] = linestyle if linestyle is not None else ("none" if marker is not None else "-")
-        if marker is not None:
-            out["marker"] = marker
-        if fmt_color is not None:
-            out["color"] = fmt_color
-        return out
-    if isinstance(style, (int, np.integer)) and not isinstance(style, bool):
-        out["color"] = color(int(style))
-        return out
-    if isinstance(style, dict):
-        style = dict(style)
-        if "color_index" in style:
-            out["color"] = color(int(style.pop("color_index")))
-        out.update(style)
-        return out
-    raise TypeError(f"a style must be a dict of Line2D keywords, a format string or a palette index; got {style!r}")
 
 
 def _xy(value, x, name):

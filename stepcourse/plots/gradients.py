@@ -8,16 +8,9 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ._base import _drawn, color, new_axes
+from ._base import _drawn, _vector, color, new_axes
 
 __all__: list = ["gradient_field", "directional_slopes", "difference_errors", "training_curves"]
-
-
-def _vector(value, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array; got shape {arr.shape}")
-    return arr
 
 
 def gradient_field(problem, ax=None, *, extent: float = 4.5, n: int = 13, color_index: int = 1,
