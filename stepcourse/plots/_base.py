@@ -178,6 +178,16 @@ def _vector(value, name: str) -> np.ndarray:
     return arr
 
 
+def _vectors(**named) -> list:
+    """Each named value as a non-empty 1-D array (:func:`_vector`), all of one length."""
+    arrays = [_vector(value, name) for name, value in named.items()]
+    if len({len(a) for a in arrays}) > 1:
+        names = list(named)
+        raise ValueError(f"{', '.join(names[:-1])} and {names[-1]} must have the same length; got "
+                         f"{', '.join(str(len(a)) for a in arrays)}")
+    return arrays
+
+
 def _positive(y) -> np.ndarray:
     """``y`` with values <= 0 left out (NaN): a log axis has no zero."""
     y = np.asarray(y, dtype=float)

@@ -8,7 +8,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
-from ._base import _drawn, _positive, _style, _vector, color, new_axes
+from ._base import _drawn, _positive, _style, _vector, _vectors, color, new_axes
 
 __all__: list = ["batch_noise", "noise_floors", "noise_scales", "batch_rates"]
 
@@ -149,11 +149,7 @@ def noise_scales(gaps, b_simple, b_noise, ax=None):
     >>> bool(d.ax.xaxis_inverted()), d["noise"].get_label()
     (True, '$B_{\\rm noise}$')
     """
-    gaps = _vector(gaps, "gaps")
-    simple, noise = _vector(b_simple, "b_simple"), _vector(b_noise, "b_noise")
-    if not (len(gaps) == len(simple) == len(noise)):
-        raise ValueError(f"gaps, b_simple and b_noise must have the same length; got {len(gaps)}, "
-                         f"{len(simple)}, {len(noise)}")
+    gaps, simple, noise = _vectors(gaps=gaps, b_simple=b_simple, b_noise=b_noise)
     made, ax = ax is None, new_axes(ax)
     x = _positive(gaps)
     (s,) = ax.plot(x, _positive(simple), color=color(0), label=r"$B_{\rm simple}$")

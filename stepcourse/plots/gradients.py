@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ._base import _drawn, _vector, color, new_axes
+from ._base import _drawn, _vectors, color, new_axes
 
 __all__: list = ["gradient_field", "directional_slopes", "difference_errors", "training_curves"]
 
@@ -87,11 +87,7 @@ def directional_slopes(thetas, measured, formula, ax=None):
     >>> round(directional_slopes(t, np.cos(t - 0.8), np.cos(t - 0.8))["angle"])
     45
     """
-    thetas = _vector(thetas, "thetas")
-    measured, formula = _vector(measured, "measured"), _vector(formula, "formula")
-    if not (len(thetas) == len(measured) == len(formula)):
-        raise ValueError(f"thetas, measured and formula must have the same length; got {len(thetas)}, "
-                         f"{len(measured)}, {len(formula)}")
+    thetas, measured, formula = _vectors(thetas=thetas, measured=measured, formula=formula)
     made, ax = ax is None, new_axes(ax)
     degrees = np.degrees(thetas)
     angle = float(degrees[int(np.argmax(measured))])
