@@ -9,8 +9,10 @@
    and transfer;
 3. in a real browser: JupyterLab (a server started here on 127.0.0.1, stopped at the end) in headless
    Chromium runs a notebook showing every explorer; the arrow keys move each slider, and the page
-   times from the keydown to the frame after the new picture is decoded. Needs the lab extra and
-   /usr/bin/chromium; without them this part says it is skipped and the goal uses the kernel figure.
+   times from the keydown to the frame after the new picture is decoded. A reference slider beside
+   them, whose kernel side only swaps two ready-made pictures, gives the floor of that path (the page,
+   the server and the widget messages, no drawing). Needs the lab extra and /usr/bin/chromium;
+   without them this part says it is skipped and the goal uses the kernel figure.
 
 Also printed: the picture's size on the wire, the time to create the explorer, the cost of its static
 export (made only by the book build) and of a live display (what a notebook pays: the explorer, its
@@ -175,10 +177,29 @@ _KERNEL_IDLE = """() => {
 }"""
 
 
+#: The browser's floor, measured beside the explorers: a slider whose kernel side only swaps two
+#: ready-made pictures of the steps explorer (the same size, 2x), so the time is the page's, the server's
+#: and the widget messages', with no drawing or encoding.
+REFERENCE = "reference (no drawing)"
+_REFERENCE_CELL = """import ipywidgets as w
+import stepcourse as sc
+_ex = sc.widgets.steps_explorer()
+_pictures = [_ex.png(), _ex.set(lr=_ex.specs["lr"].values[3]).png()]
+_image = w.Image(value=_pictures[0], format="png", width=_ex.display_size[0], height=_ex.display_size[1],
+                 layout=w.Layout(max_width="100%", height="auto", object_fit="contain"))
+_slider = w.IntSlider(0, 0, 100)
+_slider.observe(lambda change: setattr(_image, "value", _pictures[change["new"] % 2]), "value")
+_box = w.VBox([_slider, _image])
+_box.add_class("sc-live")
+_box"""
+
+
 def _notebook(names) -> dict:
+    sources = ["import stepcourse as sc"] + [f"sc.widgets.{n}()" for n in names if n != REFERENCE]
+    if REFERENCE in names:
+        sources.append(_REFERENCE_CELL)
     cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": f"c{i}",
-              "source": src}
-             for i, src in enumerate(["import stepcourse as sc"] + [f"sc.widgets.{n}()" for n in names])]
+              "source": src} for i, src in enumerate(sources)]
     return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                         "language": "python"}},
             "nbformat": 4, "nbformat_minor": 5}
@@ -312,17 +333,23 @@ def main(argv):
     if "--no-browser" not in flags:
         print("\nIn JupyterLab in headless Chromium: keydown on a slider -> the new picture decoded, next frame")
         try:
-            browser = measure_browser(list(displays) or names)
+            browser = measure_browser((list(displays) or names) + [REFERENCE])
         except Exception as exc:  # no lab extra, no Chromium, a server that did not start: say so
             print(f"skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}")
         if browser:
             print(f"{'explorer':28s} {'moves':>6s} {'median':>8s} {'p90':>8s} {'max':>8s}")
             for name, t in browser.items():
+                if name == REFERENCE:
+                    continue
                 if len(t):
                     print(f"{name:28s} {len(t):6d} {np.median(t):6.0f}ms {np.percentile(t, 90):6.0f}ms "
                           f"{t.max():6.0f}ms")
                 else:
                     print(f"{name:28s} no slider moved the picture")
+            floor = browser.pop(REFERENCE, np.array([]))
+            if len(floor):
+                print(f"{REFERENCE:28s} {len(floor):6d} {np.median(floor):6.0f}ms {np.percentile(floor, 90):6.0f}ms "
+                      f"{floor.max():6.0f}ms  (two ready-made pictures swapped: the floor)")
             print(_load())
 
     print("\nGoals")
