@@ -44,3 +44,12 @@ def test_the_counter_finds_raw_drawing_and_leaves_layout_and_the_package_alone()
 @pytest.mark.parametrize("chapter", sorted(p.stem for p in BOOK.glob("*.ipynb")))
 def test_chapter_draws_through_the_plots_package(chapter):
     assert [call for cell in _cells(BOOK / f"{chapter}.ipynb") for call in drawing_calls(cell)] == []
+
+
+@pytest.mark.parametrize("chapter", sorted(p.stem for p in BOOK.glob("*.ipynb")))
+def test_chapter_figures_come_from_plots_subplots(chapter):
+    """``sc.plots.subplots`` sizes a figure for the column and checks that its panel titles stay apart."""
+    made = [f"{ast.unparse(node.func)} line {node.lineno}" for cell in _cells(BOOK / f"{chapter}.ipynb")
+            for node in ast.walk(ast.parse(cell))
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in ("plt.subplots", "plt.figure", "plt.axes")]
+    assert made == []

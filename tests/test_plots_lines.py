@@ -82,3 +82,20 @@ def test_without_ax_each_makes_its_own_figure_and_shows_it():
     for d in (sc.plots.lines({"a": [1, 2]}), sc.plots.reference(y=1), sc.plots.span(y=(0, 1)),
               sc.plots.points(1, 2), sc.plots.band([0, 1], 0, 1)):
         assert d.owns_figure and "image/png" in d._repr_mimebundle_()[0]
+
+
+def test_panel_titles_that_run_into_each_other_warn_when_drawn():
+    import io
+    import warnings
+
+    fig, (a, b) = sc.plots.subplots(2, pyplot=False)
+    a.set_title("Training keeps improving; validation turns")
+    b.set_title("The polynomial at the best epoch and at the end")
+    with pytest.warns(UserWarning, match="overlap"):
+        fig.savefig(io.BytesIO(), format="png")
+    fig, (a, b) = sc.plots.subplots(2, pyplot=False)
+    a.set_title("Training keeps improving,\nvalidation turns")
+    b.set_title("The polynomial at the best epoch\nand at the end")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(io.BytesIO(), format="png")

@@ -60,10 +60,35 @@ def _figure(width: float, height: float, pyplot: bool):
     if pyplot:
         import matplotlib.pyplot as plt
 
-        return plt.figure(figsize=(width, height), layout="constrained")
-    from matplotlib.figure import Figure
+        fig = plt.figure(figsize=(width, height), layout="constrained")
+    else:
+        from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), layout="constrained")
+        fig = Figure(figsize=(width, height), layout="constrained")
+    fig.canvas.mpl_connect("draw_event", _warn_overlapping_titles)
+    return fig
+
+
+def _warn_overlapping_titles(event) -> None:
+    """Warn, once per figure, when two panels' titles run into each other once drawn.
+
+    Constrained layout keeps titles inside the figure but not apart from each other; a chapter whose
+    figure has such titles then fails the strict book build (a warning in a cell's output is an error).
+    """
+    fig = event.canvas.figure
+    if getattr(fig, "_titles_checked", False):
+        return
+    fig._titles_checked = True
+    boxes = [(t.get_text(), t.get_window_extent(event.renderer)) for ax in fig.axes
+             for t in (ax.title, ax._left_title, ax._right_title) if t.get_visible() and t.get_text().strip()]
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            if box_a.overlaps(box_b):
+                import warnings
+
+                warnings.warn(f"the titles {a!r} and {b!r} overlap: shorten them or break them in two lines",
+                              stacklevel=2)
+                return
 
 
 def subplots(panels: int = 1, *, height: Optional[float] = None, width: float = COLUMN_WIDTH,
