@@ -164,6 +164,18 @@ def test_a_chapter_runs_live_and_reopens_whole(lab, browser):
     _log(t0, "slider moved, new picture")
     after = image.get_attribute("src")
     assert after != before
+    # The browser decodes the new frame (a PNG of kept and new compressed bands) into a real picture:
+    # twice the shown size, and many colours, not a blank or broken image.
+    decoded = image.evaluate("""async (img) => {
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth; c.height = img.naturalHeight;
+      const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+      const px = g.getImageData(0, 0, c.width, c.height).data, seen = new Set();
+      for (let k = 0; k < px.length; k += 4 * 97) seen.add((px[k] << 16) | (px[k + 1] << 8) | px[k + 2]);
+      return {natural: img.naturalWidth, shown: Number(img.getAttribute('width')), colours: seen.size};
+    }""")
+    assert decoded["natural"] == 2 * decoded["shown"] > 0 and decoded["colours"] >= 20, decoded
     image.scroll_into_view_if_needed()
     _shot(page, "lab-explorer-moved.png")
 
