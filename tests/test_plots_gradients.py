@@ -1,5 +1,4 @@
 """Plots of the gradients chapter: gradient directions, directional slopes, difference errors, training curves."""
-import types
 
 import matplotlib
 
@@ -64,18 +63,3 @@ def test_difference_errors_draws_the_two_vs_their_bottoms_rules_and_models():
         sc.plots.difference_errors(sweep, models=[hs[:3]])
     with pytest.raises(TypeError, match="StepSweep"):
         sc.plots.difference_errors({"hs": hs})
-
-
-def test_training_curves_draws_both_losses_and_the_best_epoch():
-    h = types.SimpleNamespace(epochs=np.arange(4), train_loss=np.array([4.0, 3.0, 2.0, 1.0]),
-                              val_loss=np.array([4.0, 3.0, 2.5, 2.8]), best_epoch=2)
-    d = sc.plots.training_curves(h)
-    np.testing.assert_array_equal(d["training"].get_ydata(), h.train_loss)
-    np.testing.assert_array_equal(d["validation"].get_ydata(), h.val_loss)
-    assert d["validation"].get_color() == sc.plots.color(1)
-    assert d["best"].get_xdata()[0] == 2 and d["best"].get_linestyle() == ":"
-    assert sc.plots.training_curves(h, best=False)["best"] is None
-    with pytest.raises(ValueError, match="validation"):
-        sc.plots.training_curves(types.SimpleNamespace(epochs=[0], train_loss=[1.0], val_loss=None, best_epoch=0))
-    with pytest.raises(TypeError, match="History"):
-        sc.plots.training_curves([1.0, 2.0])

@@ -82,28 +82,29 @@ def history():
                   val_data=(x[10:], y[10:]))
 
 
-def test_early_stopping_curves_draw_both_losses_and_the_best_epoch(history):
-    drawn = sc.plots.early_stopping_curves(history)
+def test_training_curves_draw_both_losses_and_the_best_epoch(history):
+    drawn = sc.plots.training_curves(history, log="xy")
     ax = drawn.ax
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     np.testing.assert_array_equal(drawn["train"].get_xdata(), history.epochs[1:])  # no epoch 0 on a log axis
     np.testing.assert_allclose(drawn["validation"].get_ydata(), history.val_loss[1:])
     assert drawn["best"].get_xdata()[0] == history.best_epoch
     assert drawn["best"].get_label() == f"best epoch {history.best_epoch}"
+    assert drawn["best"].get_linestyle() == "--" and drawn["best"].get_color() == "black"
     assert to_rgba(drawn["validation"].get_color()) == to_rgba(sc.plots.color(1))
-    linear = sc.plots.early_stopping_curves(history, log=None, best=False, labels=("train", "valid"))
+    linear = sc.plots.training_curves(history, log=None, best=False, labels=("train", "valid"))
     assert linear["best"] is None and linear.ax.get_xscale() == "linear"
     np.testing.assert_allclose(linear["train"].get_ydata(), history.train_loss)
     assert linear["validation"].get_label() == "valid"
 
 
-def test_early_stopping_curves_reject_bad_arguments(history):
+def test_training_curves_reject_bad_arguments(history):
     with pytest.raises(TypeError):
-        sc.plots.early_stopping_curves({"train_loss": [1.0], "val_loss": [1.0]})
+        sc.plots.training_curves({"train_loss": [1.0], "val_loss": [1.0]})
     with pytest.raises(ValueError, match="log"):
-        sc.plots.early_stopping_curves(history, log="z")
+        sc.plots.training_curves(history, log="z")
     model = sc.models.LinearRegression()
     x = np.linspace(-1, 1, 8)[:, None]
     no_val = sc.fit(model, model.init_params(1), (x, x[:, 0]), sc.optim.SGD(lr=0.1), epochs=2)
     with pytest.raises(ValueError, match="validation"):
-        sc.plots.early_stopping_curves(no_val)
+        sc.plots.training_curves(no_val)

@@ -7,7 +7,7 @@ import numpy as np
 
 from ._base import _drawn, _labelled, _style, color, new_axes, subplots
 
-__all__ = ["loss_curves", "range_test", "schedule_curves"]
+__all__ = ["loss_curves", "range_test", "schedule_curves", "training_curves"]
 
 
 def loss_curves(traces, ax=None, *, labels=None, log: bool = True, gap: bool = True, title=None):
@@ -95,6 +95,50 @@ def schedule_curves(schedules, steps: int, ax=None, *, log: bool = False, title=
     if len(lines) > 1:
         ax.legend(loc="best", fontsize="small")
     return _drawn(ax, made, {"lines": lines})
+
+
+def training_curves(history, ax=None, *, log: Optional[str] = None, best: bool = True,
+                    labels=("training loss", "validation loss")):
+    """Training and validation loss against the epoch of a fit, with the best epoch (lowest validation
+    loss, where early stopping keeps the parameters from) dashed.
+
+    Parameters
+    ----------
+    history : :class:`~stepcourse.training.History`
+        A run of :func:`stepcourse.fit` with validation data.
+    log : {None, "x", "y", "xy"}
+        Which axes are on a log scale. With a log epoch axis epoch 0 (before training) is left out.
+    best : bool
+        Draw the dashed black line at ``history.best_epoch``.
+    labels : pair of str
+        Legend entries of the training and the validation curve.
+
+    Returns
+    -------
+    Drawn with ``"train"`` and ``"validation"`` (Line2D, palette colours 0 and 1) and ``"best"``
+    (the dashed Line2D, or None).
+    """
+    from ..training import History
+
+    if not isinstance(history, History):
+        raise TypeError(f"history must be a History (what stepcourse.fit returns); got {type(history).__name__}")
+    if history.val_loss is None:
+        raise ValueError("history has no validation loss: fit with val_data=(X, y)")
+    if log not in (None, "", "x", "y", "xy"):
+        raise ValueError(f"log must be None, 'x', 'y' or 'xy'; got {log!r}")
+    log = log or ""
+    made, ax = ax is None, new_axes(ax)
+    start = 1 if "x" in log else 0  # a log axis has no epoch 0
+    epochs = history.epochs[start:]
+    (train,) = ax.plot(epochs, history.train_loss[start:], color=color(0), linewidth=1.6, label=labels[0])
+    (val,) = ax.plot(epochs, history.val_loss[start:], color=color(1), linewidth=1.6, label=labels[1])
+    mark = None
+    if best:
+        k = history.best_epoch
+        mark = ax.axvline(k, color="black", linestyle="--", linewidth=1, label=f"best epoch {k}")
+    for a in log:
+        getattr(ax, f"set_{a}scale")("log")
+    return _drawn(ax, made, {"train": train, "validation": val, "best": mark})
 
 
 # -- the general vocabulary: named series, reference lines and spans, marked points, bands --------------

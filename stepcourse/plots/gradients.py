@@ -10,7 +10,7 @@ import numpy as np
 
 from ._base import _drawn, _vectors, color, new_axes
 
-__all__: list = ["gradient_field", "directional_slopes", "difference_errors", "training_curves"]
+__all__: list = ["gradient_field", "directional_slopes", "difference_errors"]
 
 
 def gradient_field(problem, ax=None, *, extent: float = 4.5, n: int = 13, color_index: int = 1,
@@ -154,35 +154,3 @@ def difference_errors(sweep, ax=None, *, rules: Optional[dict] = None, models: S
     ax.set_xscale("log")
     ax.set_yscale("log")
     return _drawn(ax, made, {"errors": errors, "best": best, "rules": marks, "models": drawn_models})
-
-
-def training_curves(history, ax=None, *, best: bool = True):
-    """Training and validation loss per epoch of a fit, with the epoch of the lowest validation loss.
-
-    Training is palette colour 0, validation colour 1, and with ``best`` a grey dotted vertical line
-    marks ``history.best_epoch`` (where early stopping keeps the parameters from).
-
-    Parameters
-    ----------
-    history : History
-        From :func:`stepcourse.fit`, run with validation data.
-
-    Returns
-    -------
-    Drawn with ``"training"``, ``"validation"`` and ``"best"`` (Line2D; ``None`` without ``best``).
-
-    >>> import types
-    >>> h = types.SimpleNamespace(epochs=np.arange(3), train_loss=np.array([3., 2., 1.]),
-    ...                           val_loss=np.array([3., 2., 2.5]), best_epoch=1)
-    >>> float(training_curves(h)["best"].get_xdata()[0])
-    1.0
-    """
-    if not all(hasattr(history, a) for a in ("epochs", "train_loss", "val_loss", "best_epoch")):
-        raise TypeError(f"history must be a History (stepcourse.fit); got {type(history).__name__}")
-    if history.val_loss is None:
-        raise ValueError("the history has no validation loss: fit with val_data=...")
-    made, ax = ax is None, new_axes(ax)
-    (train,) = ax.plot(history.epochs, history.train_loss, color=color(0), label="training")
-    (val,) = ax.plot(history.epochs, history.val_loss, color=color(1), label="validation")
-    mark = ax.axvline(history.best_epoch, color="0.4", linestyle=":", label="best epoch") if best else None
-    return _drawn(ax, made, {"training": train, "validation": val, "best": mark})

@@ -7,7 +7,7 @@ import numpy as np
 
 from ._base import _drawn, color, new_axes
 
-__all__: list = ["contraction_factors", "rate_marks", "early_stopping_curves"]
+__all__: list = ["contraction_factors", "rate_marks"]
 
 
 def _positive(name, value):
@@ -119,46 +119,3 @@ def rate_marks(marks, ax=None, *, axis: str = "y", style: str = "--", fontsize="
             texts.append(ax.text(rate, 0.015, name, transform=ax.get_xaxis_transform(), ha="left",
                                  va="bottom", rotation=90, fontsize=fontsize))
     return _drawn(ax, made, {"lines": drawn, "labels": texts})
-
-
-def early_stopping_curves(history, ax=None, *, log: str = "xy", best: bool = True,
-                          labels=("training loss", "validation loss")):
-    """Training and validation loss against the epoch, with the best epoch (lowest validation loss) dashed.
-
-    Parameters
-    ----------
-    history : :class:`~stepcourse.training.History`
-        A run of :func:`stepcourse.fit` with validation data.
-    log : {None, "x", "y", "xy"}
-        Which axes are on a log scale. With a log epoch axis epoch 0 (before training) is left out.
-    best : bool
-        Draw the dashed black line at ``history.best_epoch``.
-    labels : pair of str
-        Legend entries of the training and the validation curve.
-
-    Returns
-    -------
-    Drawn with ``"train"`` and ``"validation"`` (Line2D, palette colours 0 and 1) and ``"best"``
-    (the dashed Line2D, or None).
-    """
-    from ..training import History
-
-    if not isinstance(history, History):
-        raise TypeError(f"history must be a History (what stepcourse.fit returns); got {type(history).__name__}")
-    if history.val_loss is None:
-        raise ValueError("history has no validation loss: fit with val_data=(X, y)")
-    if log not in (None, "", "x", "y", "xy"):
-        raise ValueError(f"log must be None, 'x', 'y' or 'xy'; got {log!r}")
-    log = log or ""
-    made, ax = ax is None, new_axes(ax)
-    start = 1 if "x" in log else 0  # a log axis has no epoch 0
-    epochs = history.epochs[start:]
-    (train,) = ax.plot(epochs, history.train_loss[start:], color=color(0), linewidth=1.6, label=labels[0])
-    (val,) = ax.plot(epochs, history.val_loss[start:], color=color(1), linewidth=1.6, label=labels[1])
-    mark = None
-    if best:
-        k = history.best_epoch
-        mark = ax.axvline(k, color="black", linestyle="--", linewidth=1, label=f"best epoch {k}")
-    for a in log:
-        getattr(ax, f"set_{a}scale")("log")
-    return _drawn(ax, made, {"train": train, "validation": val, "best": mark})
