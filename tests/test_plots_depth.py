@@ -66,10 +66,11 @@ def test_clipped_norms_draws_the_norms_and_the_threshold():
     assert (plain["norms"].get_label(), plain["threshold"].get_label()) == ("norm", "c")
 
 
-@pytest.mark.parametrize("norms, threshold", [
-    ([1.0, 2.0], 0.0), ([1.0, 2.0], -1.0), ([1.0], float("nan")), ([1.0], True), ([1.0], "5"),
-    ([], 1.0), ([[1.0, 2.0]], 1.0),
+@pytest.mark.parametrize("norms, threshold, error", [
+    ([1.0, 2.0], 0.0, ValueError), ([1.0, 2.0], -1.0, ValueError), ([1.0], float("nan"), ValueError),
+    ([1.0], True, TypeError), ([1.0], "5", TypeError),  # not a number: the project's checks say TypeError
+    ([], 1.0, ValueError), ([[1.0, 2.0]], 1.0, ValueError),
 ])
-def test_clipped_norms_rejects_bad_arguments(norms, threshold):
-    with pytest.raises(ValueError):
+def test_clipped_norms_rejects_bad_arguments(norms, threshold, error):
+    with pytest.raises(error, match="threshold|grad_norms"):
         sc.plots.clipped_norms(norms, threshold)

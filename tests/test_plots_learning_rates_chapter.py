@@ -90,7 +90,7 @@ def test_training_curves_draw_both_losses_and_the_best_epoch(history):
     np.testing.assert_allclose(drawn["validation"].get_ydata(), history.val_loss[1:])
     assert drawn["best"].get_xdata()[0] == history.best_epoch
     assert drawn["best"].get_label() == f"best epoch {history.best_epoch}"
-    assert drawn["best"].get_linestyle() == "--" and drawn["best"].get_color() == "black"
+    assert drawn["best"].get_linestyle() == "--" and to_rgba(drawn["best"].get_color()) == to_rgba("black")
     assert to_rgba(drawn["validation"].get_color()) == to_rgba(sc.plots.color(1))
     linear = sc.plots.training_curves(history, log=None, best=False, labels=("train", "valid"))
     assert linear["best"] is None and linear.ax.get_xscale() == "linear"

@@ -7,6 +7,7 @@ from typing import Iterable, Mapping, Optional
 
 import numpy as np
 
+from .._validation import check_integer
 __all__ = ["PALETTE", "COLUMN_WIDTH", "COLUMN_PX", "MIN_FONT_PT", "ROW_HEIGHT", "Drawn", "color", "subplots",
            "new_axes", "text_px"]
 
@@ -121,8 +122,7 @@ def subplots(panels: int = 1, *, height: Optional[float] = None, width: float = 
     >>> tuple(fig.get_size_inches()) == (COLUMN_WIDTH, ROW_HEIGHT[2])
     True
     """
-    if isinstance(panels, bool) or not isinstance(panels, (int, np.integer)) or panels < 1:
-        raise ValueError(f"panels must be an integer >= 1; got {panels!r}")
+    panels = check_integer("panels", panels, low=1)
     if not (isinstance(width, (int, float)) and 0 < width <= COLUMN_WIDTH):
         raise ValueError(f"width must be a number in (0, {COLUMN_WIDTH}] inches (the book's column); got {width!r}")
     if height is not None and not (isinstance(height, (int, float)) and height > 0):
@@ -211,6 +211,16 @@ def _vectors(**named) -> list:
         raise ValueError(f"{', '.join(names[:-1])} and {names[-1]} must have the same length; got "
                          f"{', '.join(str(len(a)) for a in arrays)}")
     return arrays
+
+
+_LOG_AXES = {None: (), "": (), "x": ("x",), "y": ("y",), "xy": ("x", "y")}
+
+
+def _log_axes(log) -> tuple:
+    """The axes a ``log`` argument puts on a log scale: None, "x", "y" or "xy"."""
+    if log not in _LOG_AXES:
+        raise ValueError(f"log must be None, 'x', 'y' or 'xy'; got {log!r}")
+    return _LOG_AXES[log]
 
 
 def _positive(y) -> np.ndarray:

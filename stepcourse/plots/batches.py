@@ -8,6 +8,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
+from .._validation import check_integer
 from ._base import _drawn, _positive, _style, _vector, _vectors, color, new_axes
 
 __all__: list = ["batch_noise", "noise_floors", "noise_scales", "batch_rates"]
@@ -114,8 +115,7 @@ def noise_floors(curves: Mapping, floors: Optional[Mapping] = None, ax=None, *, 
         unknown = set(names) - set(curves)
         if unknown:
             raise ValueError(f"{what} names curves that are not drawn: {sorted(unknown)}")
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window must be an integer >= 1; got {window!r}")
+    window = check_integer("window", window, low=1)
     made, ax = ax is None, new_axes(ax)
     drawn, levels = {}, {}
     for i, (label, y) in enumerate(curves.items()):

@@ -5,6 +5,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
+from .._validation import check_integer
 from ._base import _drawn, color, new_axes
 from .curves import lines
 
@@ -104,8 +105,7 @@ def stage_curves(curves, ax=None, *, first: int = 1, best: bool = False, log=Non
     >>> d["best"]["validation"].get_xdata().tolist(), d["best"]["validation"].get_ydata().tolist()
     ([2.0], [1.0])
     """
-    if isinstance(first, bool) or not isinstance(first, (int, np.integer)) or first < 0:
-        raise ValueError(f"first must be the number of trees of the first value, an integer >= 0; got {first!r}")
+    first = check_integer("first (the number of trees of the first value)", first, low=0)
     if not hasattr(curves, "items"):
         raise TypeError(f"curves must be a mapping label -> losses per stage; got {type(curves).__name__}")
     series = {}

@@ -5,7 +5,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._base import _drawn, _labelled, _style, color, new_axes, subplots
+from ._base import _drawn, _labelled, _log_axes, _positive, _style, color, new_axes, subplots
 
 __all__ = ["loss_curves", "range_test", "schedule_curves", "training_curves"]
 
@@ -22,7 +22,7 @@ def loss_curves(traces, ax=None, *, labels=None, log: bool = True, gap: bool = T
     for i, (lab, tr) in enumerate(_labelled(traces, labels)):
         y = tr.gaps if gap else tr.losses
         if log:
-            y = np.where(y > 0, y, np.nan)  # exact zeros cannot sit on a log axis
+            y = _positive(y)  # exact zeros cannot sit on a log axis
         (line,) = ax.plot(np.arange(len(y)), y, color=color(i), label=lab, linewidth=1.6)
         lines.append(line)
         if tr.diverged and len(y):
@@ -50,9 +50,8 @@ def range_test(result, ax=None, *, reference=None, title=None):
     """
     made, ax = ax is None, new_axes(ax)
     lrs = np.asarray(result.lrs)
-    positive = lambda y: np.where(np.asarray(y) > 0, y, np.nan)  # noqa: E731  (a log axis shows no zeros)
-    (raw,) = ax.plot(lrs, positive(result.losses), color=color(0), linewidth=0.8, alpha=0.45, label="loss per step")
-    (smooth,) = ax.plot(lrs, positive(result.smoothed), color=color(0), linewidth=2.0,
+    (raw,) = ax.plot(lrs, _positive(result.losses), color=color(0), linewidth=0.8, alpha=0.45, label="loss per step")
+    (smooth,) = ax.plot(lrs, _positive(result.smoothed), color=color(0), linewidth=2.0,
                         label="smoothed" if result.smoothing > 0 else "loss (no smoothing needed)")
     ax.axhline(result.start_loss, color="0.4", linestyle=":", linewidth=1, label="loss at the start")
     edge = ax.axvline(result.edge, color=color(1), linewidth=1.6, label=f"edge {result.edge:.3g}")
@@ -124,29 +123,22 @@ def training_curves(history, ax=None, *, log: Optional[str] = None, best: bool =
         raise TypeError(f"history must be a History (what stepcourse.fit returns); got {type(history).__name__}")
     if history.val_loss is None:
         raise ValueError("history has no validation loss: fit with val_data=(X, y)")
-    if log not in (None, "", "x", "y", "xy"):
-        raise ValueError(f"log must be None, 'x', 'y' or 'xy'; got {log!r}")
-    log = log or ""
-    made, ax = ax is None, new_axes(ax)
-    start = 1 if "x" in log else 0  # a log axis has no epoch 0
+    start = 1 if "x" in _log_axes(log) else 0  # a log axis has no epoch 0
     epochs = history.epochs[start:]
-    (train,) = ax.plot(epochs, history.train_loss[start:], color=color(0), linewidth=1.6, label=labels[0])
-    (val,) = ax.plot(epochs, history.val_loss[start:], color=color(1), linewidth=1.6, label=labels[1])
+    made, ax = ax is None, new_axes(ax)
+    drawn = lines({labels[0]: (epochs, history.train_loss[start:]), labels[1]: (epochs, history.val_loss[start:])},
+                  ax, log=log, legend=False, grid=False)
+    train, val = drawn["lines"].values()
     mark = None
     if best:
         k = history.best_epoch
-        mark = ax.axvline(k, color="black", linestyle="--", linewidth=1, label=f"best epoch {k}")
-    for a in log:
-        getattr(ax, f"set_{a}scale")("log")
+        mark = reference(ax, x=k, label=f"best epoch {k}", style="--", color_index=7)["lines"][0]
     return _drawn(ax, made, {"train": train, "validation": val, "best": mark})
 
 
 # -- the general vocabulary: named series, reference lines and spans, marked points, bands --------------
 
 __all__ += ["lines", "reference", "span", "points", "band"]
-
-_SCALES = {None: (), "": (), "x": ("x",), "y": ("y",), "xy": ("x", "y")}
-
 
 def _xy(value, x, name):
     if isinstance(value, tuple) and len(value) == 2:
@@ -190,8 +182,7 @@ def lines(series, ax=None, *, x=None, log=None, styles=None, title=None, xlabel=
     >>> sorted(d["lines"]), d["lines"]["valid"].get_linestyle(), d.ax.get_yscale()
     (['train', 'valid'], '--', 'log')
     """
-    if log not in _SCALES:
-        raise ValueError(f"log must be None, 'x', 'y' or 'xy'; got {log!r}")
+    scales = _log_axes(log)
     if isinstance(series, dict) or hasattr(series, "items"):
         items = list(series.items())
     elif isinstance(series, (list, tuple)) or isinstance(series, np.ndarray):
@@ -203,14 +194,13 @@ def lines(series, ax=None, *, x=None, log=None, styles=None, title=None, xlabel=
     if unknown:
         raise ValueError(f"styles names series that are not drawn: {sorted(unknown)}")
     made, ax = ax is None, new_axes(ax)
-    scales = _SCALES[log]
     drawn = {}
     for i, (label, value) in enumerate(items):
         xs, ys = _xy(value, x, label)
         if "x" in scales:
-            xs = np.where(xs > 0, xs, np.nan)
+            xs = _positive(xs)
         if "y" in scales:
-            ys = np.where(ys > 0, ys, np.nan)
+            ys = _positive(ys)
         kw = _style(styles.get(label), i, {"linewidth": linewidth})
         if kw.get("marker") and kw.get("linestyle") == "none":
             kw.setdefault("markersize", 4)

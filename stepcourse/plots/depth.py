@@ -5,7 +5,8 @@ from typing import Mapping
 
 import numpy as np
 
-from ._base import _drawn, color, new_axes
+from .._validation import check_integer, check_positive
+from ._base import _drawn, _positive, color, new_axes
 from .curves import lines
 
 __all__: list = ["per_layer", "clipped_norms"]
@@ -46,8 +47,7 @@ def per_layer(values, ax=None, *, first: int = 1, log: bool = True, styles=None,
         raise TypeError(f"values must be a mapping label -> one value per layer; got {type(values).__name__}")
     if not values:
         raise ValueError("values is empty: nothing to draw")
-    if isinstance(first, bool) or not isinstance(first, (int, np.integer)):
-        raise TypeError(f"first must be an integer layer number; got {first!r}")
+    first = check_integer("first (the number of the first layer)", first)
     styles = dict(styles or {})
     unknown = set(styles) - set(values)
     if unknown:
@@ -104,11 +104,9 @@ def clipped_norms(grad_norms, threshold: float, ax=None, *, log: bool = True, la
     norms = np.asarray(grad_norms, dtype=float)
     if norms.ndim != 1 or not len(norms):
         raise ValueError(f"grad_norms must be a non-empty 1-D array, one norm per step; got shape {norms.shape}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating, np.integer)) \
-            or not np.isfinite(threshold) or threshold <= 0:
-        raise ValueError(f"threshold must be a positive number; got {threshold!r}")
+    threshold = check_positive("threshold", threshold)
     made, ax = ax is None, new_axes(ax)
-    y = np.where(norms > 0, norms, np.nan) if log else norms  # a log axis shows no zeros
+    y = _positive(norms) if log else norms  # a log axis shows no zeros
     (line,) = ax.plot(np.arange(len(norms)), y, color=color(0), linewidth=1, label=label)
     if threshold_label is None:
         threshold_label = f"clipping threshold c = {threshold:g}"

@@ -8,6 +8,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from .._validation import check_integer
 from ._base import _drawn, _vectors, color, new_axes
 
 __all__: list = ["gradient_field", "directional_slopes", "difference_errors"]
@@ -47,8 +48,7 @@ def gradient_field(problem, ax=None, *, extent: float = 4.5, n: int = 13, color_
         raise TypeError(f"problem must have a grad method; got {type(problem).__name__}")
     if getattr(problem, "dim", 2) != 2:
         raise ValueError(f"gradient_field() draws two-dimensional problems; this one has dim = {problem.dim}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2; got {n!r}")
+    n = check_integer("n", n, low=2)
     bounds = np.atleast_1d(np.asarray(extent, dtype=float))
     if bounds.shape == (1,):
         bounds = np.array([-1.0, 1.0, -1.0, 1.0]) * abs(bounds[0])

@@ -5,16 +5,10 @@ from typing import Mapping
 
 import numpy as np
 
+from .._validation import check_positive
 from ._base import _drawn, color, new_axes
 
 __all__: list = ["contraction_factors", "rate_marks"]
-
-
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive number; got {value!r}")
-    return float(value)
 
 
 def contraction_factors(lrs, factors, ax=None, *, measured=None, mu=None, L=None,
@@ -60,8 +54,8 @@ def contraction_factors(lrs, factors, ax=None, *, measured=None, mu=None, L=None
                              f"got shapes {mx.shape}, {my.shape}")
     if mu is not None and L is None:
         raise ValueError("the best rate 2/(mu + L) needs L as well as mu")
-    L = None if L is None else _positive("L", L)
-    mu = None if mu is None else _positive("mu", mu)
+    L = None if L is None else check_positive("L", L)
+    mu = None if mu is None else check_positive("mu", mu)
     made, ax = ax is None, new_axes(ax)
     (formula,) = ax.plot(x, y, color=color(0), linewidth=1.6, label=label)
     dots = None

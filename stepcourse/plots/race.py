@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import PALETTE, _drawn, color, new_axes, subplots
+from ._base import PALETTE, _drawn, _positive, color, new_axes, subplots
 from .surfaces import contour
 
 # -- optimizer races: paths and losses of several optimizers from the same start ----------------------
@@ -83,7 +83,7 @@ def race_losses(traces, problem, ax=None, *, lines=None, legend: bool = True):
             line.set_data([], [])
             end.set_data([], [])
             continue
-        y = tr.losses if np.isnan(problem.f_min) else np.where(tr.gaps > 0, tr.gaps, np.nan)
+        y = tr.losses if np.isnan(problem.f_min) else _positive(tr.gaps)
         line.set_data(np.arange(len(y)), y)
         end.set_data(([len(y) - 1], [y[-1]]) if tr.diverged else ([], []))
         shown.append(line)

@@ -5,6 +5,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
+from .._validation import check_integer
 from ._base import _drawn, color, new_axes
 
 __all__ = ["nonconvex_regions", "cycle_on_curve", "damping_map", "DAMPING_COLORS", "DAMPING_LABELS"]
@@ -52,8 +53,7 @@ def nonconvex_regions(problem, ax=None, *, bounds=None, n: int = 800, label: str
     (6, True)
     """
     _one_dim(problem, "nonconvex_regions")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2; got {n!r}")
+    n = check_integer("n", n, low=2)
     lo, hi = _bounds(problem, bounds)
     made, ax = ax is None, new_axes(ax)
     xs = np.linspace(lo, hi, int(n))
@@ -102,8 +102,7 @@ def cycle_on_curve(problem, cycle, ax=None, *, bounds=None, n: int = 700, label:
     if pts.ndim != 1 or len(pts) < 2 or not np.all(np.isfinite(pts)):
         raise ValueError(f"cycle must hold at least two finite points of a 1-D problem, shape (p,) or (p, 1); "
                          f"got shape {np.shape(cycle)}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2; got {n!r}")
+    n = check_integer("n", n, low=2)
     lo, hi = _bounds(problem, bounds)
     made, ax = ax is None, new_axes(ax)
     xs = np.linspace(lo, hi, int(n))
