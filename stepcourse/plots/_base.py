@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Iterable, Mapping, Optional
+from typing import Mapping, Optional
 
 import numpy as np
 

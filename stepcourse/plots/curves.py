@@ -5,7 +5,7 @@ from typing import Optional
 
 import numpy as np
 
-from ._base import _drawn, _labelled, _log_axes, _positive, _style, color, new_axes, subplots
+from ._base import _drawn, _labelled, _log_axes, _positive, _style, color, new_axes
 
 __all__ = ["loss_curves", "range_test", "schedule_curves", "training_curves"]
 

@@ -5,7 +5,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from ._base import _drawn, _labelled, color, new_axes, subplots
+from ._base import _drawn, _labelled, color, new_axes
 
 __all__ = ["contour", "path", "loss_surface", "curve_1d", "basins", "BASIN_DIVERGED", "BASIN_UNSETTLED"]
 

@@ -2,9 +2,10 @@
 
 A slider move redraws a few artists over a background that stays put, so most pixels of a frame are
 those of the frame before. :class:`FrameEncoder` keeps the last frame, its palette indices and which of
-its pixels the palette shows badly; a new frame maps only the pixels that changed onto the palette. The
-indices are exactly those of mapping the whole frame (a colour always maps to the same palette entry),
-at a fraction of the cost, and the test for a new palette counts every pixel rather than a sample.
+its pixels the palette shows badly; a new frame maps only the pixels that changed onto the palette, and
+compresses again only the bands of rows that hold them. The indices are exactly those of mapping the
+whole frame (a colour always maps to the same palette entry), at a fraction of the cost, and the test
+for a new palette counts every pixel rather than a sample.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import struct
 import zlib
 
 import numpy as np
+
+__all__ = ["FrameEncoder", "PALETTE_MISS", "PALETTE_TOLERANCE", "BAND_ROWS", "decode"]
 
 #: The live picture's palette is made anew when more than this fraction of a frame's pixels ...
 PALETTE_MISS = 5e-4
@@ -61,7 +64,6 @@ class FrameEncoder:
         self._palette_rgb = None   # (256, 3) int16
         self._frame = None         # (H, W) uint32 view copy of the last RGBA frame
         self._rows = None          # (H, 1 + W) uint8: each PNG row, its filter byte (0: none) then indices
-        self._indices = None       # (H, W) uint8, a view of the rows
         self._bands = []           # compressed bytes of each band of BAND_ROWS rows
         self._off = None           # (H, W) bool: shown more than the tolerance away
         self.palettes_made = 0
@@ -77,12 +79,12 @@ class FrameEncoder:
         if len(self._palette_rgb) < 256:
             self._palette_rgb = np.vstack([self._palette_rgb, np.zeros((256 - len(self._palette_rgb), 3), np.int16)])
         self._rows = np.zeros((h, 1 + w), np.uint8)
-        self._indices = self._rows[:, 1:]
+        indices = self._rows[:, 1:]
         # every pixel by the same rule as the changed pixels of later frames (the octree's own assignment
         # can differ): a frame then depends only on its pixels and its palette, not on the frames before
         mapped = rgb.quantize(palette=img, dither=Image.Dither.NONE)
-        self._indices[:] = np.frombuffer(mapped.tobytes(), np.uint8).reshape(h, w)
-        self._off = self._far(self._indices, rgba[..., :3])
+        indices[:] = np.frombuffer(mapped.tobytes(), np.uint8).reshape(h, w)
+        self._off = self._far(indices, rgba[..., :3])
         self._bands = [None] * -(-h // BAND_ROWS)
         self.palettes_made += 1
 
@@ -112,8 +114,6 @@ class FrameEncoder:
 
     def png(self, rgba: np.ndarray) -> bytes:
         """The PNG of ``rgba``, an H x W x 4 array of uint8."""
-        from PIL import Image
-
         rgba = np.asarray(rgba)
         if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
             raise ValueError(f"a frame is an H x W x 4 array of uint8; got {rgba.shape} {rgba.dtype}")
@@ -137,10 +137,6 @@ class FrameEncoder:
         return (_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"PLTE", palette) + _chunk(b"IDAT", data)
                 + _chunk(b"IEND", b""))
 
-    def reset(self) -> None:
-        """Forget the palette and the last frame (the next frame gets a new palette)."""
-        self.__init__()
-
 
 def decode(png: bytes) -> np.ndarray:
     """The RGB pixels of a PNG (for tests and benchmarks)."""
@@ -148,5 +144,3 @@ def decode(png: bytes) -> np.ndarray:
 
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
-
-__all__ = ["FrameEncoder", "PALETTE_MISS", "PALETTE_TOLERANCE", "decode"]
