@@ -9,7 +9,8 @@ from typing import Mapping, Optional
 import numpy as np
 
 from .._validation import check_integer
-from ._base import _drawn, _positive, _style, _vector, _vectors, color, new_axes
+from ._base import _drawn, _positive, _vector, _vectors, color, new_axes
+from .curves import lines
 
 __all__: list = ["batch_noise", "noise_floors", "noise_scales", "batch_rates"]
 
@@ -116,17 +117,18 @@ def noise_floors(curves: Mapping, floors: Optional[Mapping] = None, ax=None, *, 
         if unknown:
             raise ValueError(f"{what} names curves that are not drawn: {sorted(unknown)}")
     window = check_integer("window", window, low=1)
-    made, ax = ax is None, new_axes(ax)
-    drawn, levels = {}, {}
-    for i, (label, y) in enumerate(curves.items()):
+    series = {}
+    for label, y in curves.items():
         y = _vector(y, f"curve {label!r}")
         if len(y) < window:
             raise ValueError(f"curve {label!r} has {len(y)} steps, fewer than the window of {window}")
         smooth = _moving_average(y, window)
-        kw = _style(styles.get(label), i, {"linewidth": linewidth})
-        (drawn[label],) = ax.plot(np.arange(len(smooth), dtype=float) + window, smooth, label=label, **kw)
-        if label in floors:
-            levels[label] = ax.axhline(float(floors[label]), color=kw["color"], linestyle=":", linewidth=1)
+        series[label] = (np.arange(len(smooth), dtype=float) + window, smooth)
+    made, ax = ax is None, new_axes(ax)
+    drawn = lines(series, ax, styles=styles, legend=False, grid=False, linewidth=linewidth)["lines"]
+    # a floor in its curve's colour, whatever the style chose
+    levels = {label: ax.axhline(float(level), color=drawn[label].get_color(), linestyle=":", linewidth=1)
+              for label, level in floors.items()}
     return _drawn(ax, made, {"lines": drawn, "floors": levels})
 
 

@@ -5,6 +5,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
+from .._validation import check_non_negative
 from ._base import _drawn, new_axes
 from .curves import lines
 
@@ -44,9 +45,7 @@ def contraction(traces: Mapping, rates: Mapping, ax=None, *, target=None, legend
         raise ValueError(f"traces and rates must have the same labels; got {sorted(traces)} and {sorted(rates)}")
     series, styles, theory_of = {}, {}, {}
     for i, (label, tr) in enumerate(traces.items()):
-        rate = rates[label]
-        if not isinstance(rate, (int, float, np.floating, np.integer)) or isinstance(rate, bool) or not rate >= 0:
-            raise ValueError(f"the rate of {label!r} must be a number >= 0; got {rate!r}")
+        rate = check_non_negative(f"the rate of {label!r}", rates[label])
         xs = np.asarray(tr.xs, dtype=float)
         w_star = np.zeros(xs.shape[1]) if target is None else np.asarray(target, dtype=float)
         if w_star.shape != xs.shape[1:]:
